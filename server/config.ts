@@ -1,0 +1,75 @@
+import path from 'node:path';
+
+/** Typed, validated configuration. The only module that reads process.env. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Real PostgreSQL when set; otherwise embedded PGlite in dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  siteName: string;
+  defaultLocale: 'ru' | 'en';
+  /** Lower-cased addresses that become admins at sign-up; empty means "first account is admin". */
+  adminEmails: string[];
+  /** Public origin, e.g. https://forum.example.com; decides Secure/__Host- cookies. */
+  baseUrl: string;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  logLevel: string;
+  sessionDays: number;
+  newUserEditWindowHours: number;
+  migrateOnStart: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads and validates the environment once; throws with a readable message on bad values. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const baseUrl = (env.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+$/.test(baseUrl)) throw new Error(`BASE_URL must be an origin like https://forum.example.com, got "${baseUrl}"`);
+  const locale = env.DEFAULT_LOCALE || 'ru';
+  if (locale !== 'ru' && locale !== 'en') throw new Error(`DEFAULT_LOCALE must be ru or en, got "${locale}"`);
+  const config: Config = {
+    env: nodeEnv,
+    host: env.HOST || (nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    port,
+    databaseUrl: env.DATABASE_URL || null,
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1, 200),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
+    siteName: (env.SITE_NAME || 'Veche').slice(0, 60),
+    defaultLocale: locale,
+    adminEmails: (env.ADMIN_EMAILS || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    baseUrl,
+    secureCookies: bool(env, 'SECURE_COOKIES', baseUrl.startsWith('https://')),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    sessionDays: int(env, 'SESSION_DAYS', 30, 1, 365),
+    newUserEditWindowHours: int(env, 'EDIT_WINDOW_HOURS', 24, 0, 24 * 365),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+  };
+  return { ...config, ...overrides };
+}

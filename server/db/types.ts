@@ -1,0 +1,128 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type Role = 'member' | 'moderator' | 'staff' | 'admin';
+export type CategoryKind = 'discussion' | 'questions' | 'ideas' | 'announcements';
+export type ReadAccess = 'everyone' | 'members' | 'staff';
+export type PostAccess = 'members' | 'staff';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  username_key: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  role: Generated<Role>;
+  trust_level: Generated<number>;
+  reputation: Generated<number>;
+  display_name: string | null;
+  locale: 'ru' | 'en' | null;
+  topic_count: Generated<number>;
+  post_count: Generated<number>;
+  silenced_until: NullableTimestamp;
+  suspended_until: NullableTimestamp;
+  suspended_reason: string | null;
+  created_at: Timestamp;
+  last_seen_at: NullableTimestamp;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface CategoriesTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  name: string;
+  slug: string;
+  description: Generated<string>;
+  color: Generated<string>;
+  kind: Generated<CategoryKind>;
+  read_access: Generated<ReadAccess>;
+  post_access: Generated<PostAccess>;
+  position: Generated<number>;
+  topic_count: Generated<number>;
+  post_count: Generated<number>;
+  last_posted_at: NullableTimestamp;
+  last_topic_id: number | null;
+  created_at: Timestamp;
+}
+
+export interface TopicsTable {
+  id: Generated<number>;
+  category_id: number;
+  user_id: number;
+  title: string;
+  slug: string;
+  pinned_at: NullableTimestamp;
+  locked_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  last_post_number: Generated<number>;
+  reply_count: Generated<number>;
+  view_count: Generated<number>;
+  last_posted_at: Timestamp;
+  last_post_user_id: number | null;
+  created_at: Timestamp;
+}
+
+export interface PostsTable {
+  id: Generated<number>;
+  topic_id: number;
+  post_number: number;
+  user_id: number;
+  reply_to_post_id: number | null;
+  body_md: string;
+  body_html: string;
+  cook_version: number;
+  revision_count: Generated<number>;
+  edited_at: NullableTimestamp;
+  last_editor_id: number | null;
+  deleted_at: NullableTimestamp;
+  deleted_by_id: number | null;
+  hidden_at: NullableTimestamp;
+  hidden_reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface PostRevisionsTable {
+  id: Generated<number>;
+  post_id: number;
+  revision: number;
+  body_md: string;
+  body_html: string;
+  editor_id: number;
+  created_at: Timestamp;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_started_at: Timestamp;
+  hits: number;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  categories: CategoriesTable;
+  topics: TopicsTable;
+  posts: PostsTable;
+  post_revisions: PostRevisionsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Category = Selectable<CategoriesTable>;
+export type CategoryUpdate = Updateable<CategoriesTable>;
+export type Topic = Selectable<TopicsTable>;
+export type Post = Selectable<PostsTable>;
+export type PostRevision = Selectable<PostRevisionsTable>;

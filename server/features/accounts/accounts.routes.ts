@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { hit, reset } from '../../web/ratelimit.js';
+import { NotFoundError } from '../../web/errors.js';
+import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
+import { redirect, render, safeLocalPath } from '../../web/render.js';
+import { endSession, startSession } from '../../web/session.js';
+import { LOCALE_COOKIE } from '../../web/plugins.js';
+import * as q from './accounts.queries.js';
+import { LocaleBody, LoginBody, SignupBody, UsernameParams } from './accounts.schemas.js';
+import * as service from './accounts.service.js';
+
+const LOGIN_WINDOW = 15 * 60;
+
+export default async function accountsRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { db, config } = app;
+
+  function signupPage(request: FastifyRequest, reply: FastifyReply, values: Record<string, string> = {}, errors: FieldErrors = {}, status = 200) {
+    return render(request, reply, { page: 'accounts/signup', title: request.i18n.t('signup.title'), status, data: { values, errors } });
+  }
+
+  function loginPage(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
+    return render(request, reply, { page: 'accounts/login', title: request.i18n.t('login.title'), status, data: { values: {}, message: null, ...data } });
+  }
+
+  app.get('/signup', async (request, reply) => (request.viewer ? reply.redirect('/', 303) : signupPage(request, reply)));
+
+  app.post('/signup', { schema: { body: SignupBody }, attachValidation: true }, async (request, reply) => {
+    const values = formValues(request);
+    delete values.password;
+    if (request.validationError) return signupPage(request, reply, values, fieldErrors(request.i18n, request.validationError), 422);
+    const limit = await hit(db, `signup:ip:${request.ip}`, 20, 3600);
+    if (!limit.allowed) {
+      reply.header('Retry-After', String(limit.retryAfter));
+      return signupPage(request, reply, values, { form: request.i18n.t('errors.tooManyRequests', { minutes: Math.ceil(limit.retryAfter / 60) }) }, 429);
+    }
+    try {
+      const user = await service.registerUser(db, config, request.body);
+      await startSession(db, config, request, reply, user.id);
+      return redirect(request, reply, '/');
+    } catch (err) {
+      if (err instanceof FormError) return signupPage(request, reply, values, fieldErrors(request.i18n, err), 422);
+      throw err;
+    }
+  });
+
+  app.get('/login', async (request, reply) => {
+    if (request.viewer) return reply.redirect('/', 303);
+    const next = safeLocalPath((request.query as { next?: unknown }).next, '/');
+    return loginPage(request, reply, { values: { next } });
+  });
+
+  app.post('/login', { schema: { body: LoginBody }, attachValidation: true }, async (request, reply) => {
+    const values = formValues(request);
+    delete values.password;
+    const t = request.i18n.t;
+    if (request.validationError) return loginPage(request, reply, { values, errors: fieldErrors(request.i18n, request.validationError) }, 422);
+    const { login, password } = request.body;
+    // Per IP and per account, shared by every instance: slows guessing without locking out the owner for long.
+    const byIp = await hit(db, `login:ip:${request.ip}`, 50, LOGIN_WINDOW);
+    const accountKey = `login:account:${login.trim().normalize('NFKC').toLowerCase()}`;
+    const byAccount = await hit(db, accountKey, 10, LOGIN_WINDOW);
+    if (!byIp.allowed || !byAccount.allowed) {
+      const retry = Math.max(byIp.allowed ? 0 : byIp.retryAfter, byAccount.allowed ? 0 : byAccount.retryAfter);
+      reply.header('Retry-After', String(retry));
+      return loginPage(request, reply, { values, message: t('errors.tooManyRequests', { minutes: Math.ceil(retry / 60) }) }, 429);
+    }
+    const result = await service.authenticate(db, login, password);
+    if (!result.ok && result.reason === 'invalid') return loginPage(request, reply, { values, message: t('login.failed') }, 401);
+    if (!result.ok && result.reason === 'suspended') {
+      const { suspended_until, suspended_reason } = result.user;
+      const message = [t('login.suspended', { until: request.i18n.date(suspended_until!) }), suspended_reason ? t('login.suspendedReason', { reason: suspended_reason }) : '']
+        .filter(Boolean)
+        .join(' ');
+      return loginPage(request, reply, { values, message }, 403);
+    }
+    if (!result.ok) throw new Error('unreachable');
+    await reset(db, accountKey);
+    await startSession(db, config, request, reply, result.user.id);
+    return redirect(request, reply, safeLocalPath(request.body.next, '/'));
+  });
+
+  app.post('/logout', async (request, reply) => {
+    await endSession(db, config, request, reply);
+    return redirect(request, reply, '/');
+  });
+
+  app.post('/locale', { schema: { body: LocaleBody } }, async (request, reply) => {
+    const { locale, next } = request.body;
+    reply.setCookie(LOCALE_COOKIE, locale, { path: '/', maxAge: 365 * 86400, sameSite: 'lax', secure: config.secureCookies, httpOnly: true });
+    if (request.viewer) await service.setLocale(db, request.viewer.id, locale);
+    return redirect(request, reply, safeLocalPath(next, '/'));
+  });
+
+  app.get('/u/:username', { schema: { params: UsernameParams } }, async (request, reply) => {
+    const user = await q.findUserByUsername(db, request.params.username);
+    if (!user) throw new NotFoundError();
+    const [topics, posts] = await Promise.all([
+      q.listRecentTopicsBy(db, request.viewer, user.id),
+      q.listRecentPostsBy(db, request.viewer, user.id),
+    ]);
+    return render(request, reply, { page: 'accounts/profile', title: user.display_name || user.username, data: { user, topics, posts } });
+  });
+}

@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/index.js';
+import type { Role, User } from '../../db/types.js';
+import { emailKey, isValidUsername, usernameKey } from '../../lib/identity.js';
+import { FormError } from '../../web/forms.js';
+import * as q from './accounts.queries.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
+// Serialises "is this the first account?" so two simultaneous first sign-ups cannot both become admin.
+const FIRST_ADMIN_LOCK = 7_211_001;
+
+export interface SignupInput {
+  username: string;
+  email: string;
+  password: string;
+  role?: Role;
+}
+
+/** Creates an account. Role: explicit (CLI), else ADMIN_EMAILS, else "first account on an empty forum is admin". */
+export async function registerUser(db: Database, config: Config, input: SignupInput): Promise<User> {
+  const username = input.username.normalize('NFKC').trim();
+  const email = input.email.trim();
+  const errors: FormError['fields'] = {};
+  if (!isValidUsername(username)) errors.username = { key: 'errors.usernameFormat' };
+  if (!EMAIL.test(email)) errors.email = { key: 'errors.emailFormat' };
+  if (input.password.length < 10) errors.password = { key: 'errors.tooShort', params: { limit: 10 } };
+  if (Object.keys(errors).length) throw new FormError(errors);
+
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await db.transaction().execute(async (trx) => {
+      let role: Role = input.role ?? 'member';
+      if (!input.role) {
+        if (config.adminEmails.length) {
+          role = config.adminEmails.includes(emailKey(email)) ? 'admin' : 'member';
+        } else {
+          await sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`.execute(trx);
+          if ((await q.countUsers(trx)) === 0) role = 'admin';
+        }
+      }
+      return q.insertUser(trx, {
+        username,
+        username_key: usernameKey(username),
+        email,
+        email_key: emailKey(email),
+        password_hash: passwordHash,
+        role,
+      });
+    });
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string; message?: string };
+    if (e.code === '23505') {
+      const which = `${e.constraint ?? ''} ${e.message ?? ''}`;
+      if (which.includes('email')) throw new FormError({ email: { key: 'errors.emailTaken' } });
+      throw new FormError({ username: { key: 'errors.usernameTaken' } });
+    }
+    throw err;
+  }
+}
+
+export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'suspended'; user: User };
+
+/** Checks credentials. Unknown user and wrong password give the same answer after the same work. */
+export async function authenticate(db: Database, login: string, password: string): Promise<LoginResult> {
+  const user = await q.findUserByLogin(db, login.trim());
+  const valid = await verifyPassword(user?.password_hash ?? null, password);
+  if (!user || !valid) return { ok: false, reason: 'invalid' };
+  if (user.suspended_until && user.suspended_until > new Date()) return { ok: false, reason: 'suspended', user };
+  return { ok: true, user };
+}
+
+export async function setLocale(db: Database, userId: number, locale: 'ru' | 'en'): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
+}
+
+export async function setRole(db: Database, userId: number, role: Role): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
+}

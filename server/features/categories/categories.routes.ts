@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { canStartTopic } from '../../policy/index.js';
+import { NotFoundError } from '../../web/errors.js';
+import { render } from '../../web/render.js';
+import { listCategoryTopics, listLatestTopics, listPinnedTopics, TOPICS_PER_PAGE, type TopicRow } from '../topics/topics.list.js';
+import * as q from './categories.queries.js';
+import { ListQuery, SlugParams } from './categories.schemas.js';
+
+/** The "load more" cursor for a full page of rows, or null at the end of the list. */
+function nextCursor(rows: TopicRow[]): string | null {
+  const last = rows.at(-1);
+  return rows.length === TOPICS_PER_PAGE && last ? encodeCursor(last.last_posted_at, last.id) : null;
+}
+
+export default async function categoriesRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = app;
+
+  app.get('/', { schema: { querystring: ListQuery } }, async (request, reply) => {
+    const before = request.query.before ? decodeCursor(request.query.before) : null;
+    if (request.query.before && !before) throw new NotFoundError();
+    const [categories, topics] = await Promise.all([
+      before ? Promise.resolve([]) : q.listVisibleCategories(db, request.viewer),
+      listLatestTopics(db, request.viewer, before),
+    ]);
+    return render(request, reply, {
+      page: 'home',
+      fragment: 'topics/_list_page',
+      data: { categories, topics, pinned: [], next: nextCursor(topics), baseUrl: '/', showCategory: true },
+    });
+  });
+
+  app.get('/c/:slug', { schema: { params: SlugParams, querystring: ListQuery } }, async (request, reply) => {
+    const category = await q.findVisibleCategoryBySlug(db, request.viewer, request.params.slug);
+    if (!category) throw new NotFoundError();
+    const before = request.query.before ? decodeCursor(request.query.before) : null;
+    if (request.query.before && !before) throw new NotFoundError();
+    const [pinned, topics] = await Promise.all([
+      before ? Promise.resolve([]) : listPinnedTopics(db, request.viewer, category.id),
+      listCategoryTopics(db, request.viewer, category.id, before),
+    ]);
+    return render(request, reply, {
+      page: 'categories/show',
+      fragment: 'topics/_list_page',
+      title: category.name,
+      data: {
+        category,
+        pinned,
+        topics,
+        next: nextCursor(topics),
+        baseUrl: `/c/${category.slug}`,
+        showCategory: false,
+        canStart: canStartTopic(request.viewer, category),
+      },
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { COOK_VERSION, cook } from '../../content/cook.js';
+import type { Viewer } from '../../policy/index.js';
+import { checkBody } from '../topics/topics.service.js';
+
+type Trx = Parameters<Parameters<ReturnType<Database['transaction']>['execute']>[0]>[0];
+
+/**
+ * Replaces a post's body. The version being replaced is kept as a revision (with who wrote it and when),
+ * so the full history can be shown. Returns false when nothing changed.
+ */
+export async function editPost(db: Database, viewer: Viewer, postId: number, rawBody: string): Promise<boolean> {
+  const body = checkBody(rawBody);
+  const html = cook(body);
+  return db.transaction().execute(async (trx) => {
+    const post = await trx.selectFrom('posts').selectAll().where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
+    if (post.body_md === body) return false;
+    await trx
+      .insertInto('post_revisions')
+      .values({
+        post_id: postId,
+        revision: post.revision_count + 1,
+        body_md: post.body_md,
+        body_html: post.body_html,
+        editor_id: post.last_editor_id ?? post.user_id,
+        created_at: post.edited_at ?? post.created_at,
+      })
+      .execute();
+    await trx
+      .updateTable('posts')
+      .set({ body_md: body, body_html: html, cook_version: COOK_VERSION, revision_count: post.revision_count + 1, edited_at: sql`now()`, last_editor_id: viewer.id })
+      .where('id', '=', postId)
+      .execute();
+    return true;
+  });
+}
+
+/** Moves the counters of a topic, its category and the post's author by `sign` for one post (or a whole topic). */
+async function adjustCounters(trx: Trx, post: { topic_id: number; post_number: number; user_id: number }, sign: 1 | -1): Promise<void> {
+  const topic = await trx.selectFrom('topics').select(['id', 'category_id', 'reply_count', 'deleted_at']).where('id', '=', post.topic_id).forUpdate().executeTakeFirstOrThrow();
+  if (post.post_number === 1) {
+    // The first post stands for the whole topic: deleting it takes the topic (and its live replies) out of the counts.
+    const posts = topic.reply_count + 1;
+    await trx.updateTable('topics').set({ deleted_at: sign < 0 ? sql`now()` : null }).where('id', '=', topic.id).execute();
+    await trx
+      .updateTable('categories')
+      .set({ topic_count: sql`topic_count + ${sign}`, post_count: sql`post_count + ${sign * posts}` })
+      .where('id', '=', topic.category_id)
+      .execute();
+    await trx.updateTable('users').set({ topic_count: sql`topic_count + ${sign}`, post_count: sql`post_count + ${sign}` }).where('id', '=', post.user_id).execute();
+    return;
+  }
+  await trx.updateTable('topics').set({ reply_count: sql`reply_count + ${sign}` }).where('id', '=', topic.id).execute();
+  // A deleted topic's posts are already out of the category's count.
+  if (!topic.deleted_at) await trx.updateTable('categories').set({ post_count: sql`post_count + ${sign}` }).where('id', '=', topic.category_id).execute();
+  await trx.updateTable('users').set({ post_count: sql`post_count + ${sign}` }).where('id', '=', post.user_id).execute();
+}
+
+/** Soft-deletes a post (the first post deletes its topic); counters move in the same transaction. Idempotent. */
+export async function deletePost(db: Database, viewer: Viewer, postId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'post_number', 'user_id', 'deleted_at']).where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
+    if (post.deleted_at) return;
+    await trx.updateTable('posts').set({ deleted_at: sql`now()`, deleted_by_id: viewer.id }).where('id', '=', postId).execute();
+    await adjustCounters(trx, post, -1);
+  });
+}
+
+/** Restores a soft-deleted post (and its topic, for a first post). Idempotent. */
+export async function restorePost(db: Database, postId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'post_number', 'user_id', 'deleted_at']).where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
+    if (!post.deleted_at) return;
+    await trx.updateTable('posts').set({ deleted_at: null, deleted_by_id: null }).where('id', '=', postId).execute();
+    await adjustCounters(trx, post, 1);
+  });
+}

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { isStaff, readAccessFor, type Viewer } from '../../policy/index.js';
+
+export const POSTS_PER_PAGE = 20;
+
+/** A topic with its category, if this viewer may read it (deleted topics only for staff). */
+export async function findTopicForViewer(db: Database, viewer: Viewer | null, id: number) {
+  let q = db
+    .selectFrom('topics')
+    .innerJoin('categories', 'categories.id', 'topics.category_id')
+    .selectAll('topics')
+    .select([
+      'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
+      'categories.read_access', 'categories.post_access', 'categories.kind as category_kind',
+    ])
+    .where('topics.id', '=', id)
+    .where('categories.read_access', 'in', readAccessFor(viewer));
+  if (!isStaff(viewer)) q = q.where('topics.deleted_at', 'is', null);
+  const row = await q.executeTakeFirst();
+  if (!row) return undefined;
+  const { read_access, post_access, ...topic } = row;
+  return { ...topic, category: { read_access, post_access } };
+}
+
+export type TopicView = NonNullable<Awaited<ReturnType<typeof findTopicForViewer>>>;
+
+/** Posts numbered from..to (a page), with author and the number of the post each replies to. One indexed range scan. */
+export function listPostRange(db: Database, topicId: number, from: number, to: number) {
+  return db
+    .selectFrom('posts')
+    .innerJoin('users', 'users.id', 'posts.user_id')
+    .leftJoin('posts as parent', 'parent.id', 'posts.reply_to_post_id')
+    .leftJoin('users as parent_author', 'parent_author.id', 'parent.user_id')
+    .select([
+      'posts.id', 'posts.topic_id', 'posts.post_number', 'posts.user_id', 'posts.body_html', 'posts.created_at', 'posts.edited_at',
+      'posts.revision_count', 'posts.deleted_at', 'posts.deleted_by_id', 'posts.hidden_at', 'posts.reply_to_post_id',
+      'users.username', 'users.display_name', 'users.role as user_role',
+      'parent.post_number as reply_to_number', 'parent_author.username as reply_to_username',
+    ])
+    .where('posts.topic_id', '=', topicId)
+    .where('posts.post_number', '>=', from)
+    .where('posts.post_number', '<=', to)
+    .orderBy('posts.post_number')
+    .execute();
+}
+
+export type PostRow = Awaited<ReturnType<typeof listPostRange>>[number];
+
+/** Fresh counts from the rows, for the consistency check (`npm run check`) and tests. */
+export async function countDrift(db: Database) {
+  const topics = await sql<{ id: number }>`
+    select t.id from topics t
+    where t.reply_count <> (select count(*) from posts p where p.topic_id = t.id and p.post_number > 1 and p.deleted_at is null)
+       or t.last_post_number <> (select coalesce(max(post_number), 0) from posts p where p.topic_id = t.id)
+       or t.last_post_number <> (select count(*) from posts p where p.topic_id = t.id)`.execute(db);
+  const categories = await sql<{ id: number }>`
+    select c.id from categories c
+    where c.topic_count <> (select count(*) from topics t where t.category_id = c.id and t.deleted_at is null)
+       or c.post_count <> (select count(*) from posts p join topics t on t.id = p.topic_id
+                           where t.category_id = c.id and t.deleted_at is null and p.deleted_at is null)`.execute(db);
+  return { topics: topics.rows.map((r) => r.id), categories: categories.rows.map((r) => r.id) };
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { checkEncoding, openDatabase } from './db/index.js';
+import { migrateToLatest } from './db/migrator.js';
+import { prune } from './web/ratelimit.js';
+
+/** Process entry: config → database (migrated) → app → listen, with graceful shutdown. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const handle = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+    poolMax: config.dbPoolMax,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  });
+  await checkEncoding(handle.db);
+  if (config.migrateOnStart) await migrateToLatest(handle.db);
+  const state = { shuttingDown: false };
+  const app = await buildApp({ config, db: handle.db, state });
+  app.log.info({ engine: handle.engine, dataDir: handle.engine === 'pglite' ? config.dataDir : undefined }, 'database ready');
+
+  const housekeeping = setInterval(() => {
+    Promise.all([prune(handle.db), handle.db.deleteFrom('sessions').where('expires_at', '<', new Date()).execute()]).catch((err) =>
+      app.log.warn({ err }, 'housekeeping failed'),
+    );
+  }, 10 * 60 * 1000);
+  housekeeping.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    state.shuttingDown = true; // /readyz now answers 503, so a proxy stops sending new requests
+    clearInterval(housekeeping);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await app.close(); // finishes in-flight requests
+    await handle.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import type { Category, PostAccess, ReadAccess, Role } from '../db/types.js';
+
+/**
+ * Every permission decision lives here as a pure, synchronous function of (viewer, thing, now).
+ * Queries apply the same rules through the helpers that these functions are built on
+ * (readAccessFor, postAccessFor), so the page and the list can never disagree.
+ */
+export interface Viewer {
+  id: number;
+  username: string;
+  role: Role;
+  trust_level: number;
+  created_at: Date;
+  silenced_until: Date | null;
+  suspended_until: Date | null;
+}
+
+type MaybeViewer = Viewer | null;
+
+export const STAFF_ROLES: readonly Role[] = ['moderator', 'staff', 'admin'];
+
+export function isStaff(viewer: MaybeViewer): boolean {
+  return !!viewer && STAFF_ROLES.includes(viewer.role);
+}
+
+export function isAdmin(viewer: MaybeViewer): boolean {
+  return viewer?.role === 'admin';
+}
+
+export function isSuspended(viewer: MaybeViewer, now = new Date()): boolean {
+  return !!viewer?.suspended_until && viewer.suspended_until > now;
+}
+
+export function isSilenced(viewer: MaybeViewer, now = new Date()): boolean {
+  return !!viewer?.silenced_until && viewer.silenced_until > now;
+}
+
+/** The read_access values this viewer may read; used verbatim in SQL. */
+export function readAccessFor(viewer: MaybeViewer): ReadAccess[] {
+  if (!viewer || isSuspended(viewer)) return ['everyone'];
+  return isStaff(viewer) ? ['everyone', 'members', 'staff'] : ['everyone', 'members'];
+}
+
+/** The post_access values under which this viewer may start topics; used verbatim in SQL. */
+export function postAccessFor(viewer: MaybeViewer): PostAccess[] {
+  if (!viewer) return [];
+  return isStaff(viewer) ? ['members', 'staff'] : ['members'];
+}
+
+export function canReadCategory(viewer: MaybeViewer, category: Pick<Category, 'read_access'>): boolean {
+  return readAccessFor(viewer).includes(category.read_access);
+}
+
+/** Whether the viewer may write at all (signed in, not suspended, not silenced). */
+export function canPost(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
+  return !!viewer && !isSuspended(viewer, now) && !isSilenced(viewer, now);
+}
+
+export function canStartTopic(viewer: MaybeViewer, category: Pick<Category, 'read_access' | 'post_access'>, now = new Date()): boolean {
+  return canPost(viewer, now) && canReadCategory(viewer, category) && postAccessFor(viewer).includes(category.post_access);
+}
+
+export interface TopicState {
+  category: Pick<Category, 'read_access' | 'post_access'>;
+  locked_at: Date | null;
+  deleted_at: Date | null;
+  reply_count: number;
+}
+
+export function canReadTopic(viewer: MaybeViewer, topic: TopicState): boolean {
+  if (!canReadCategory(viewer, topic.category)) return false;
+  return !topic.deleted_at || isStaff(viewer);
+}
+
+export function canReply(viewer: MaybeViewer, topic: TopicState, now = new Date()): boolean {
+  if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at) return false;
+  return !topic.locked_at || isStaff(viewer);
+}
+
+export interface PostState {
+  user_id: number;
+  post_number: number;
+  created_at: Date;
+  deleted_at: Date | null;
+  hidden_at: Date | null;
+}
+
+/** Whether the viewer may see the post's content (deleted/hidden posts show a placeholder otherwise). */
+export function canSeePostBody(viewer: MaybeViewer, post: PostState): boolean {
+  if (!post.deleted_at && !post.hidden_at) return true;
+  return isStaff(viewer) || (!!viewer && !post.deleted_at && viewer.id === post.user_id);
+}
+
+/** Authors edit within their window (unlimited for TL2+); staff edit anything, any time. */
+export function canEditPost(viewer: MaybeViewer, topic: TopicState, post: PostState, editWindowHours: number, now = new Date()): boolean {
+  if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || post.deleted_at) return false;
+  if (isStaff(viewer)) return true;
+  if (viewer.id !== post.user_id || topic.locked_at) return false;
+  if (viewer.trust_level >= 2) return true;
+  return now.getTime() - post.created_at.getTime() <= editWindowHours * 3600_000;
+}
+
+export function canDeletePost(viewer: MaybeViewer, topic: TopicState, post: PostState, now = new Date()): boolean {
+  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic) || post.deleted_at) return false;
+  if (isStaff(viewer)) return true;
+  if (viewer.id !== post.user_id || topic.locked_at) return false;
+  // Deleting the first post deletes the topic: an author may do that only before anyone has replied.
+  return post.post_number > 1 || topic.reply_count === 0;
+}
+
+export function canRestorePost(viewer: MaybeViewer, topic: TopicState, post: PostState): boolean {
+  return isStaff(viewer) && canReadTopic(viewer, topic) && !!post.deleted_at;
+}
+
+/** Anyone who can see a post's body can see its edit history. */
+export function canViewRevisions(viewer: MaybeViewer, topic: TopicState, post: PostState): boolean {
+  return canReadTopic(viewer, topic) && canSeePostBody(viewer, post);
+}
+
+/** The /admin area (categories, users, settings) is for admins only. */
+export function canAccessAdmin(viewer: MaybeViewer): boolean {
+  return isAdmin(viewer) && !isSuspended(viewer);
+}
+
+/** Admins change other people's roles, never their own (so the last admin cannot lock everyone out by accident). */
+export function canChangeRole(viewer: MaybeViewer, target: { id: number }): boolean {
+  return canAccessAdmin(viewer) && viewer!.id !== target.id;
+}

@@ -1,0 +1,19 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/index.js';
+import type { Viewer } from '../policy/index.js';
+import type { Locale, Translator } from './i18n/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Database;
+  }
+  interface FastifyRequest {
+    /** The signed-in user, or null for a guest (also for a suspended user's leftover session). */
+    viewer: Viewer | null;
+    /** Hash of the session token, when a session cookie was valid. */
+    sessionHash: string | null;
+    locale: Locale;
+    i18n: Translator;
+  }
+}

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import view from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance } from 'fastify';
+import { BadInputError, registerFormParser } from './forms.js';
+import { isLocale, negotiateLocale, translator } from './i18n/index.js';
+import { csrfCookieName, csrfCookieOptions, loadViewer } from './session.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+const HTMX_FILE = require.resolve('htmx.org/dist/htmx.min.js');
+export const HTMX_VERSION: string = require('htmx.org/package.json').version;
+export const LOCALE_COOKIE = 'veche_locale';
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Security headers, parsers, templates, static files, and the per-request viewer/locale/CSRF hooks. */
+export async function registerWeb(app: FastifyInstance): Promise<void> {
+  const { config } = app;
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    hsts: config.secureCookies,
+  });
+  await app.register(cookie);
+  registerFormParser(app);
+  await app.register(csrf, { cookieKey: csrfCookieName(config), cookieOpts: csrfCookieOptions(config) });
+  await app.register(view, {
+    engine: { eta: new Eta({ autoEscape: true, autoTrim: [false, 'nl'], varName: 'it' }) },
+    root: path.join(ROOT, 'views'),
+    production: config.env !== 'development',
+  });
+  await app.register(fastifyStatic, { root: path.join(ROOT, 'static'), prefix: '/static/', maxAge: '1d', index: false });
+
+  // htmx from node_modules under a versioned URL, so it can be cached for a year.
+  app.get(`/static/vendor/htmx-${HTMX_VERSION}.min.js`, (_request, reply) =>
+    reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(path.basename(HTMX_FILE), path.dirname(HTMX_FILE)),
+  );
+
+  app.decorateRequest('viewer', null);
+  app.decorateRequest('sessionHash', null);
+  app.decorateRequest('locale', 'ru');
+  app.decorateRequest('i18n', null as never);
+
+  app.addHook('onRequest', async (request) => {
+    const url = request.raw.url ?? '/';
+    const q = url.indexOf('?');
+    if (q !== -1) {
+      const query = url.slice(q + 1);
+      try {
+        if (decodeURIComponent(query.replace(/\+/g, ' ')).includes('\0')) throw new Error('NUL');
+      } catch {
+        throw new BadInputError('malformed query string');
+      }
+    }
+    const cookieLocale = request.cookies[LOCALE_COOKIE];
+    request.locale = isLocale(cookieLocale) ? cookieLocale : negotiateLocale(request.headers['accept-language'], config.defaultLocale);
+    if (!url.startsWith('/static/') && url !== '/healthz') await loadViewer(app.db, config, request);
+    request.i18n = translator(request.locale);
+  });
+
+  app.addHook('preHandler', (request, reply, done) => {
+    if (UNSAFE.has(request.method)) app.csrfProtection(request, reply, done);
+    else done();
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!reply.hasHeader('Cache-Control')) {
+      reply.header('Cache-Control', request.viewer ? 'private, no-store' : 'no-cache');
+    }
+    return payload;
+  });
+}
