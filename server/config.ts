@@ -21,6 +21,8 @@ export interface Config {
   logLevel: string;
   sessionDays: number;
   newUserEditWindowHours: number;
+  /** Flood control: posts (topics and replies) per user per minute; staff are exempt. */
+  postsPerMinute: number;
   migrateOnStart: boolean;
 }
 
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     sessionDays: int(env, 'SESSION_DAYS', 30, 1, 365),
     newUserEditWindowHours: int(env, 'EDIT_WINDOW_HOURS', 24, 0, 24 * 365),
+    postsPerMinute: int(env, 'POSTS_PER_MINUTE', 10, 1, 10000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
   };
   return { ...config, ...overrides };

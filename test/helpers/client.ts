@@ -63,6 +63,8 @@ export class Client {
     await this.get('/login');
     const res = await this.post('/login', { login, password });
     if (res.statusCode !== 303) throw new Error(`login failed for ${login}: ${res.statusCode}`);
+    // Login rotates the CSRF secret; like a browser following the redirect, load a page to get a fresh token.
+    await this.get('/');
     return res;
   }
 }

@@ -53,7 +53,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     if (request.validationError) return newTopicPage(request, reply, values, fieldErrors(request.i18n, request.validationError), 422);
     try {
       const categoryId = parseId(request.body.category_id) ?? 0;
-      const { topic, post } = await service.createTopic(db, viewer, { ...request.body, category_id: categoryId });
+      const { topic, post } = await service.createTopic(db, viewer, { ...request.body, category_id: categoryId }, { postsPerMinute: config.postsPerMinute });
       return redirect(request, reply, topicUrl(topic, 1, post.id));
     } catch (err) {
       if (err instanceof FormError) return newTopicPage(request, reply, values, fieldErrors(request.i18n, err), 422);
@@ -136,7 +136,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     };
     if (request.validationError) return failed(fieldErrors(request.i18n, request.validationError));
     try {
-      const post = await service.replyToTopic(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) });
+      const post = await service.replyToTopic(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
       if (!isHtmx(request)) return reply.redirect(topicUrl(topic, pageOf(post.post_number), post.id), 303);
       const [row] = await q.listPostRange(db, topic.id, post.post_number, post.post_number);
       const item = { post: row!, can: postPermissions(viewer, topic, row!, config.newUserEditWindowHours) };

@@ -1,0 +1,19 @@
+import { countDrift } from '../features/topics/topics.queries.js';
+import { openCliDatabase, run } from './shared.js';
+
+// npm run check — compares every kept counter with a fresh count; prints the drift and exits 1 if any.
+run(async () => {
+  const { db, close } = await openCliDatabase();
+  try {
+    const drift = await countDrift(db);
+    const problems = [
+      ...drift.topics.map((id) => `topic ${id}: reply_count or last_post_number differs from its posts`),
+      ...drift.categories.map((id) => `category ${id}: topic_count or post_count differs from its topics and posts`),
+    ];
+    for (const p of problems) console.log(p);
+    console.log(problems.length ? `${problems.length} inconsistencies found` : 'all counters are consistent');
+    return problems.length ? 1 : 0;
+  } finally {
+    await close();
+  }
+});
