@@ -14,7 +14,7 @@ export class Client {
   cookies = new Map<string, string>();
   csrf: string | null = null;
 
-  constructor(public app: FastifyInstance, public locale = 'en') {}
+  constructor(public app: FastifyInstance, public locale = 'en', public ip = '127.0.0.1') {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -41,7 +41,7 @@ export class Client {
   }
 
   async get(url: string, opts: RequestOptions = {}): Promise<LightMyRequestResponse> {
-    return this.absorb(await this.app.inject({ method: 'GET', url, headers: this.headers(opts) }));
+    return this.absorb(await this.app.inject({ method: 'GET', url, headers: this.headers(opts), remoteAddress: this.ip }));
   }
 
   /** Posts a urlencoded form; fetches a page first if no CSRF token is known yet. */
@@ -55,7 +55,7 @@ export class Client {
     if (!opts.noCsrf && this.csrf && !opts.htmx) params.append('_csrf', this.csrf);
     const headers: Record<string, string> = { ...this.headers(opts), 'content-type': 'application/x-www-form-urlencoded' };
     if (opts.htmx && !opts.noCsrf && this.csrf) headers['x-csrf-token'] = this.csrf;
-    return this.absorb(await this.app.inject({ method: 'POST', url, headers, payload: params.toString() }));
+    return this.absorb(await this.app.inject({ method: 'POST', url, headers, payload: params.toString(), remoteAddress: this.ip }));
   }
 
   /** Logs in through the real form. */
