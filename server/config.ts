@@ -51,7 +51,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const port = int(env, 'PORT', 3000, 0, 65535);
   const baseUrl = (env.BASE_URL || `http://localhost:${port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+$/.test(baseUrl)) throw new Error(`BASE_URL must be an origin like https://forum.example.com, got "${baseUrl}"`);
+  if (!/^https?:\/\/[^/?#@\s]+$/.test(baseUrl)) throw new Error(`BASE_URL must be an origin like https://forum.example.com, got "${baseUrl}"`);
   const locale = env.DEFAULT_LOCALE || 'ru';
   if (locale !== 'ru' && locale !== 'en') throw new Error(`DEFAULT_LOCALE must be ru or en, got "${locale}"`);
   const config: Config = {

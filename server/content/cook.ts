@@ -41,7 +41,11 @@ export function cook(markdown: string): string {
 
 /** Plain-text excerpt of cooked HTML, for previews and meta descriptions. */
 export function excerpt(html: string, max = 200): string {
-  const text = sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} }).replace(/\s+/g, ' ').trim();
+  const text = sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} })
+    // sanitize-html re-escapes text; undo it so the result is plain text that templates escape once.
+    .replace(/&(lt|gt|quot|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', amp: '&' })[e]!)
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
 

@@ -108,8 +108,8 @@ export function canDeletePost(viewer: MaybeViewer, topic: TopicState, post: Post
   return post.post_number > 1 || topic.reply_count === 0;
 }
 
-export function canRestorePost(viewer: MaybeViewer, topic: TopicState, post: PostState): boolean {
-  return isStaff(viewer) && canReadTopic(viewer, topic) && !!post.deleted_at;
+export function canRestorePost(viewer: MaybeViewer, topic: TopicState, post: PostState, now = new Date()): boolean {
+  return isStaff(viewer) && !isSuspended(viewer, now) && canReadTopic(viewer, topic) && !!post.deleted_at;
 }
 
 /** Anyone who can see a post's body can see its edit history. */

@@ -58,8 +58,9 @@ export function translator(locale: Locale): Translator {
       const s = Math.round((d.getTime() - now.getTime()) / 1000);
       const abs = Math.abs(s);
       if (abs < 45) return cat['time.justNow']!;
-      if (abs < 3600) return relative[locale].format(Math.round(s / 60), 'minute');
-      if (abs < 86400) return relative[locale].format(Math.round(s / 3600), 'hour');
+      // Minutes and hours end where the rounded value would reach the next unit (never "60 min" or "24 hr").
+      if (abs < 3570) return relative[locale].format(Math.round(s / 60), 'minute');
+      if (abs < 84600) return relative[locale].format(Math.round(s / 3600), 'hour');
       if (abs < 86400 * 30) return relative[locale].format(Math.round(s / 86400), 'day');
       return dayFormats[locale].format(d);
     },
@@ -79,8 +80,8 @@ export function negotiateLocale(header: string | undefined, fallback: Locale): L
     .slice(0, 500)
     .split(',')
     .map((part, i) => {
-      const [tag = '', ...rest] = part.trim().split(';');
-      const q = rest.map((r) => r.trim()).find((r) => r.startsWith('q='));
+      const [tag = '', ...rest] = part.split(';').map((s) => s.trim());
+      const q = rest.find((r) => /^q=/i.test(r));
       return { lang: tag.toLowerCase().split('-')[0], q: q ? Number(q.slice(2)) || 0 : 1, i };
     })
     .filter((x) => x.q > 0)
