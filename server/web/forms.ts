@@ -55,6 +55,12 @@ export function parseUrlEncoded(buf: Buffer): Record<string, string | string[]> 
   return { ...out };
 }
 
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || hasNul(v));
+  return false;
+}
+
 export function registerFormParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
@@ -62,6 +68,16 @@ export function registerFormParser(app: FastifyInstance): void {
     } catch (err) {
       done(err as Error, undefined);
     }
+  });
+  // JSON bodies reach the same handlers: refuse a "\u0000" there too, or it ends as a 500 from PostgreSQL.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parseJson(req, body as string, (err, value) => {
+      if (err) done(err, undefined);
+      else if (hasNul(value)) done(new BadInputError('NUL byte in JSON body'), undefined);
+      else done(null, value);
+    });
   });
 }
 

@@ -53,7 +53,8 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
 
   // htmx from node_modules under a versioned URL, so it can be cached for a year.
   app.get(`/static/vendor/htmx-${HTMX_VERSION}.min.js`, (_request, reply) =>
-    reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(path.basename(HTMX_FILE), path.dirname(HTMX_FILE)),
+    // Through sendFile's options: a Cache-Control header set beforehand is overwritten by the plugin's 1-day default.
+    reply.sendFile(path.basename(HTMX_FILE), path.dirname(HTMX_FILE), { maxAge: '365d', immutable: true }),
   );
 
   app.decorateRequest('viewer', null);
@@ -63,14 +64,11 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
 
   app.addHook('onRequest', async (request) => {
     const url = request.raw.url ?? '/';
-    const q = url.indexOf('?');
-    if (q !== -1) {
-      const query = url.slice(q + 1);
-      try {
-        if (decodeURIComponent(query.replace(/\+/g, ' ')).includes('\0')) throw new Error('NUL');
-      } catch {
-        throw new BadInputError('malformed query string');
-      }
+    // The path too, not just the query: a NUL in a route param (/u/%00) would reach PostgreSQL, which cannot store it.
+    try {
+      if (decodeURIComponent(url.replace(/\+/g, ' ')).includes('\0')) throw new Error('NUL');
+    } catch {
+      throw new BadInputError('malformed URL');
     }
     const cookieLocale = request.cookies[LOCALE_COOKIE];
     request.locale = isLocale(cookieLocale) ? cookieLocale : negotiateLocale(request.headers['accept-language'], config.defaultLocale);

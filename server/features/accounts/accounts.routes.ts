@@ -59,7 +59,9 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
     const { login, password } = request.body;
     // Per IP and per account, shared by every instance: slows guessing without locking out the owner for long.
     const byIp = await hit(db, `login:ip:${request.ip}`, 50, LOGIN_WINDOW);
-    const accountKey = `login:account:${login.trim().normalize('NFKC').toLowerCase()}`;
+    // Keyed by the account when it exists, so its username and its e-mail share one counter.
+    const target = await q.findUserByLogin(db, login.trim());
+    const accountKey = target ? `login:user:${target.id}` : `login:account:${login.trim().normalize('NFKC').toLowerCase()}`;
     const byAccount = await hit(db, accountKey, 10, LOGIN_WINDOW);
     if (!byIp.allowed || !byAccount.allowed) {
       const retry = Math.max(byIp.allowed ? 0 : byIp.retryAfter, byAccount.allowed ? 0 : byAccount.retryAfter);

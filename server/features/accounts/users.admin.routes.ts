@@ -22,7 +22,10 @@ export default async function usersAdminRoutes(fastify: FastifyInstance): Promis
     const search = (request.query.q ?? '').trim().normalize('NFKC').toLowerCase();
     let query = db.selectFrom('users').select(['id', 'username', 'email', 'role', 'trust_level', 'created_at', 'post_count']);
     if (search) query = query.where((eb) => eb.or([eb('username_key', 'like', `${search.replace(/[\\%_]/g, '\\$&')}%`), eb('email_key', '=', search)]));
-    if (request.query.before) query = query.where('id', '<', Number(request.query.before));
+    // parseId, not Number: the pattern lets through 10-digit values beyond PostgreSQL's integer range.
+    const before = request.query.before ? parseId(request.query.before) : null;
+    if (request.query.before && !before) throw new NotFoundError();
+    if (before) query = query.where('id', '<', before);
     const users = await query.orderBy('id', 'desc').limit(PAGE).execute();
     const next = users.length === PAGE ? users.at(-1)!.id : null;
     return render(request, reply, { page: 'admin/users', title: request.i18n.t('admin.users'), data: { users, roles: ROLES, search: request.query.q ?? '', next } });

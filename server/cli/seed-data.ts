@@ -1,0 +1,283 @@
+import { sql } from 'kysely';
+import { COOK_VERSION, cook } from '../content/cook.js';
+import type { Database } from '../db/index.js';
+import type { CategoryKind } from '../db/types.js';
+import { hashPassword } from '../features/accounts/passwords.js';
+import { emailKey, usernameKey } from '../lib/identity.js';
+import { slugify } from '../lib/slug.js';
+import { Progress } from './progress.js';
+
+export interface SeedOptions {
+  posts: number;
+  topics: number;
+  users: number;
+  /** Draw a progress bar on stderr. */
+  progress: boolean;
+}
+
+export interface SeedResult {
+  users: number;
+  topics: number;
+  posts: number;
+  categories: number;
+}
+
+/** Every seeded account can sign in with this password (development and benchmarks only). */
+export const SEED_PASSWORD = 'veche-seed-password';
+
+const DAY = 86_400_000;
+const POSTS_PER_BATCH = 25_000;
+
+const CATEGORIES: { name: string; slug: string; kind: CategoryKind; color: string; description: string }[] = [
+  { name: 'Общее', slug: 'general', kind: 'discussion', color: '#2563eb', description: 'Обо всём, что не нашло места в других разделах.' },
+  { name: 'Вопросы и ответы', slug: 'questions', kind: 'questions', color: '#16a34a', description: 'Спросите — сообщество поможет.' },
+  { name: 'Идеи', slug: 'ideas', kind: 'ideas', color: '#ca8a04', description: 'Предложения по развитию продукта.' },
+  { name: 'Development', slug: 'development', kind: 'discussion', color: '#7c3aed', description: 'API, integrations and self-hosting.' },
+  { name: 'Off-topic', slug: 'off-topic', kind: 'discussion', color: '#db2777', description: 'Anything else.' },
+];
+
+// [login stem, display first name, last names that go with it]
+const PEOPLE: [string, string, string[]][] = [
+  ...['Алексей', 'Иван', 'Дмитрий', 'Сергей', 'Никита'].map((n): [string, string, string[]] => [n, n, ['Иванов', 'Кузнецов', 'Соколов', 'Попов']]),
+  ...['Мария', 'Ольга', 'Анна', 'Екатерина', 'Татьяна'].map((n): [string, string, string[]] => [n, n, ['Иванова', 'Кузнецова', 'Соколова', 'Попова']]),
+  ...['alex', 'john', 'kate', 'mike', 'sam', 'lena', 'peter', 'nina'].map((n): [string, string, string[]] => [
+    n, n.charAt(0).toUpperCase() + n.slice(1), ['Smith', 'Brown', 'Taylor', 'Wilson', 'Clark'],
+  ]),
+];
+// Russian subjects are inanimate (accusative = nominative), so every Russian template reads correctly.
+const TITLES = [
+  { templates: ['Как настроить {x}?', 'Вопрос про {x}', 'Идея: улучшить {x}', '{x} не работает после обновления', 'Отзыв про {x}'],
+    subjects: ['уведомления', 'экспорт в CSV', 'мобильное приложение', 'поиск по форуму', 'двухфакторный вход', 'резервное копирование'] },
+  { templates: ['How do I configure {x}?', '{x} stopped working after the update', 'Feature request: improve {x}', 'Tips and tricks for {x}', 'Question about {x}'],
+    subjects: ['notifications', 'the REST API', 'dark mode', 'single sign-on', 'backups', 'the mobile app', 'webhooks', 'search'] },
+];
+
+const BODIES = [
+  'Всем привет!\n\nПосле обновления до последней версии перестали приходить **уведомления** на почту. Проверил настройки — всё включено.\n\n- браузер: Firefox 128\n- ОС: Ubuntu 24.04\n\nКто-нибудь сталкивался?',
+  'Hi everyone,\n\nI am trying to set up *single sign-on* with our company directory. The docs mention a callback URL, but where exactly do I enter it?\n\n```\nhttps://forum.example.com/auth/callback\n```\n\nThanks in advance!',
+  'Предлагаю добавить возможность **экспорта** тем в CSV. Сейчас приходится копировать вручную, а это долго.\n\n1. выбрать раздел\n2. нажать «Экспорт»\n3. получить файл',
+  'Quick question: is there a way to change the default sort order of a category? We would like *newest first* for announcements.',
+  'Спасибо, помогло!',
+  'Same problem here. Restarting the app fixed it for me, but only temporarily.',
+  '> Проверил настройки — всё включено.\n\nПопробуйте очистить кэш браузера и выйти из аккаунта. У меня после этого заработало.',
+  'You can do this through the API:\n\n```js\nawait fetch("/api/topics", { method: "POST", body: JSON.stringify({ title, body }) });\n```\n\nSee [the docs](https://example.com/docs/api) for the details.',
+  'Согласен с предыдущим оратором. Было бы здорово, если бы это работало и в мобильном приложении — там сейчас половины функций нет.',
+  'Thanks for the detailed write-up. I have forwarded this to the team; we will look into it in the next sprint.',
+  'Кстати, в новой версии это уже исправлено: https://example.com/changelog',
+  '+1, would love to see this.',
+  'Подскажите, а где посмотреть логи? В панели администратора нашёл только *статистику*, а нужны именно ошибки.',
+  'It turned out to be a proxy misconfiguration on our side: the `X-Forwarded-Proto` header was missing. Works now, marking as solved.',
+];
+
+/** A small deterministic generator (mulberry32), so every seed of the same size looks the same. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A positive integer command-line flag, or the fallback when it is absent. */
+export function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1 || n > 100_000_000) throw new Error(`--${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+
+/** True when the forum already has people or topics (a fresh migration has one empty category). */
+export async function forumHasContent(db: Database): Promise<boolean> {
+  const { rows } = await sql<{ n: boolean }>`select exists (select 1 from users) or exists (select 1 from topics) as n`.execute(db);
+  return rows[0]?.n ?? false;
+}
+
+/** The seeded categories (created when missing, matched by slug), returning their ids. */
+async function ensureCategories(db: Database): Promise<number[]> {
+  const ids: number[] = [];
+  for (const [position, c] of CATEGORIES.entries()) {
+    await db.insertInto('categories').values({ ...c, position }).onConflict((oc) => oc.column('slug').doNothing()).execute();
+    const row = await db.selectFrom('categories').select('id').where('slug', '=', c.slug).executeTakeFirstOrThrow();
+    ids.push(row.id);
+  }
+  return ids;
+}
+
+/** Inserts the accounts (one shared password hash); an empty forum gets an admin and two moderators first. */
+async function insertUsers(db: Database, count: number, rnd: () => number, firstIsAdmin: boolean): Promise<number[]> {
+  const hash = await hashPassword(SEED_PASSWORD);
+  const { rows } = await sql<{ n: number }>`select coalesce(max(id), 0)::int as n from users`.execute(db);
+  const offset = rows[0]?.n ?? 0;
+  const now = Date.now();
+  const ids: number[] = [];
+  for (let start = 0; start < count; start += 1000) {
+    const batch = Array.from({ length: Math.min(1000, count - start) }, (_, i) => {
+      const n = offset + start + i + 1;
+      const [stem, first, lastNames] = pick(rnd, PEOPLE);
+      const username = `${stem}_${n}`;
+      const email = `${slugify(stem, 'user')}.${n}@example.com`;
+      const role = firstIsAdmin && start + i === 0 ? 'admin' : firstIsAdmin && start + i < 3 ? 'moderator' : 'member';
+      return {
+        username, username_key: usernameKey(username), email, email_key: emailKey(email), role,
+        trust_level: Math.min(4, Math.floor(-Math.log(1 - rnd()) * 1.2)),
+        display_name: rnd() < 0.5 ? `${first} ${pick(rnd, lastNames)}` : null,
+        locale: rnd() < 0.5 ? 'ru' : rnd() < 0.6 ? 'en' : null,
+        created_at: new Date(now - (1100 - rnd() * 360) * DAY).toISOString(),
+        last_seen_at: new Date(now - rnd() * 30 * DAY).toISOString(),
+      };
+    });
+    const col = <K extends keyof (typeof batch)[number]>(k: K) => batch.map((u) => u[k]);
+    const inserted = await sql<{ id: number }>`
+      insert into users (username, username_key, email, email_key, password_hash, role, trust_level, display_name, locale, created_at, last_seen_at)
+      select u.username, u.ukey, u.email, u.ekey, ${hash}, u.role, u.tl, u.dn, u.locale, u.created_at, u.seen
+      from unnest(${col('username')}::text[], ${col('username_key')}::text[], ${col('email')}::text[], ${col('email_key')}::text[],
+                  ${col('role')}::text[], ${col('trust_level')}::int[], ${col('display_name')}::text[], ${col('locale')}::text[],
+                  ${col('created_at')}::timestamptz[], ${col('last_seen_at')}::timestamptz[])
+        as u(username, ukey, email, ekey, role, tl, dn, locale, created_at, seen)
+      on conflict do nothing
+      returning id`.execute(db);
+    ids.push(...inserted.rows.map((r) => r.id));
+  }
+  return ids;
+}
+
+/** Authors drawn from this pool: a fifth of the accounts only read; among the rest a few busy people write most (Zipf-like). */
+function writerPool(userIds: number[]): number[] {
+  const writers = userIds.slice(0, Math.max(1, Math.ceil(userIds.length * 0.8)));
+  return writers.flatMap((id, i) => Array<number>(1 + Math.floor(writers.length / (4 * (i + 1)))).fill(id));
+}
+
+/** Posts per topic: at least one each, skewed so a few topics are long, summing exactly to `posts`. */
+function postCounts(topics: number, posts: number, rnd: () => number): number[] {
+  const weights = Array.from({ length: topics }, () => (-Math.log(1 - rnd())) ** 1.6);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const extra = posts - topics;
+  const counts = weights.map((w) => 1 + Math.floor((extra * w) / sum));
+  let rest = posts - counts.reduce((a, b) => a + b, 0);
+  for (let i = 0; rest > 0; i = (i + 1) % topics, rest--) counts[i]! += 1;
+  return counts;
+}
+
+interface PlannedTopic {
+  category_id: number; user_id: number; last_user_id: number; title: string; slug: string; posts: number;
+  created_at: string; last_posted_at: string; pinned_at: string | null; locked_at: string | null; views: number;
+}
+
+/** One topic's row, with the timestamps of its first and last posts inside the last two years. */
+function planTopic(rnd: () => number, categoryIds: number[], userPool: number[], posts: number, pin: boolean): PlannedTopic {
+  const now = Date.now();
+  const created = now - (1 + rnd() * 729) * DAY;
+  const last = posts === 1 ? created : created + (now - created) * Math.min(1, rnd() ** 2 + posts / 2000);
+  const lang = pick(rnd, TITLES);
+  const title = pick(rnd, lang.templates).replace('{x}', pick(rnd, lang.subjects));
+  const capital = title.charAt(0).toUpperCase() + title.slice(1);
+  const user = pick(rnd, userPool);
+  return {
+    category_id: pick(rnd, categoryIds), user_id: user, last_user_id: posts === 1 ? user : pick(rnd, userPool),
+    title: capital, slug: slugify(capital), posts, created_at: new Date(created).toISOString(), last_posted_at: new Date(last).toISOString(),
+    pinned_at: pin ? new Date(created).toISOString() : null, locked_at: rnd() < 0.01 ? new Date(last).toISOString() : null,
+    views: posts * (3 + Math.floor(rnd() * 40)),
+  };
+}
+
+/** Inserts a batch of topics, counters already final (the posts below match them); returns their ids. */
+async function insertTopics(db: Database, batch: PlannedTopic[]): Promise<number[]> {
+  const col = <K extends keyof PlannedTopic>(k: K) => batch.map((t) => t[k]);
+  const { rows } = await sql<{ id: number }>`
+    insert into topics (category_id, user_id, title, slug, pinned_at, locked_at, last_post_number, reply_count, view_count, last_posted_at, last_post_user_id, created_at)
+    select t.cat, t.uid, t.title, t.slug, t.pinned, t.locked, t.n, t.n - 1, t.views, t.last_at, t.last_uid, t.created
+    from unnest(${col('category_id')}::int[], ${col('user_id')}::int[], ${col('title')}::text[], ${col('slug')}::text[],
+                ${col('pinned_at')}::timestamptz[], ${col('locked_at')}::timestamptz[], ${col('posts')}::int[], ${col('views')}::int[],
+                ${col('last_posted_at')}::timestamptz[], ${col('last_user_id')}::int[], ${col('created_at')}::timestamptz[])
+      as t(cat, uid, title, slug, pinned, locked, n, views, last_at, last_uid, created)
+    returning id`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Posts 1..n of each topic, generated in SQL. Every fifth-ish post (never 1 or 2) replies to one of the two
+ * posts before it; those go in a second pass, once their parents exist. The first and last posts belong to
+ * the topic's author and last poster, and carry its created_at and last_posted_at.
+ */
+async function insertPosts(db: Database, topicIds: number[], userPool: number[], md: string[], html: string[]): Promise<void> {
+  const author = sql`case when g.n = 1 then t.user_id when g.n = t.last_post_number then t.last_post_user_id
+    else (${userPool}::int[])[1 + (hashint8(t.id::bigint * 100003 + g.n) & 2147483647) % ${userPool.length}] end`;
+  const body = sql`1 + case when g.n = 1 then (t.id % 4) else (hashint8(t.id::bigint * 7 + g.n) & 2147483647) % ${md.length} end`;
+  const at = sql`case when g.n = t.last_post_number then t.last_posted_at
+    else t.created_at + (t.last_posted_at - t.created_at) * ((g.n - 1)::float8 / greatest(t.last_post_number - 1, 1)) end`;
+  const isReply = sql`(g.n > 2 and (t.id + g.n) % 5 = 0)`;
+  for (const pass of [false, true]) {
+    const parent = pass
+      ? sql`(select p.id from posts p where p.topic_id = t.id and p.post_number = g.n - 1 - (t.id + g.n / 5) % 2)`
+      : sql`null::int`;
+    await sql`
+      insert into posts (topic_id, post_number, user_id, reply_to_post_id, body_md, body_html, cook_version, created_at)
+      select t.id, g.n, ${author}, ${parent}, (${md}::text[])[${body}], (${html}::text[])[${body}], ${COOK_VERSION}, ${at}
+      from topics t cross join generate_series(1, t.last_post_number) as g(n)
+      where t.id = any(${topicIds}::int[]) and ${isReply} = ${pass}
+      order by 8`.execute(db); // by created_at: a topic's posts spread over the table, as on a real forum
+  }
+}
+
+/** Recomputes the counters of the seeded categories and users from the rows themselves. */
+async function refreshCounters(db: Database, categoryIds: number[], userIds: number[]): Promise<void> {
+  await sql`
+    update categories c set topic_count = coalesce(t.n, 0), post_count = coalesce(p.n, 0), last_posted_at = l.last_posted_at, last_topic_id = l.id
+    from (select id from categories where id = any(${categoryIds}::int[])) k
+    left join (select category_id, count(*)::int as n from topics where deleted_at is null group by category_id) t on t.category_id = k.id
+    left join (select t.category_id, count(*)::int as n from topics t join posts p on p.topic_id = t.id
+               where t.deleted_at is null and p.deleted_at is null group by t.category_id) p on p.category_id = k.id
+    left join lateral (select t.id, t.last_posted_at from topics t where t.category_id = k.id and t.deleted_at is null
+                       order by t.last_posted_at desc, t.id desc limit 1) l on true
+    where c.id = k.id`.execute(db);
+  await sql`
+    update users u set topic_count = coalesce(t.n, 0), post_count = coalesce(p.n, 0)
+    from (select id from users where id = any(${userIds}::int[])) k
+    left join (select user_id, count(*)::int as n from topics where deleted_at is null group by user_id) t on t.user_id = k.id
+    left join (select user_id, count(*)::int as n from posts where deleted_at is null group by user_id) p on p.user_id = k.id
+    where u.id = k.id`.execute(db);
+}
+
+/** Bulk-seeds categories, users, topics and posts in one transaction, keeping every counter consistent. */
+export async function seedForum(db: Database, opts: SeedOptions): Promise<SeedResult> {
+  const rnd = prng(20_240_601);
+  const topics = Math.max(1, Math.min(opts.topics, opts.posts));
+  const md = BODIES;
+  const html = md.map((b) => cook(b));
+  const firstIsAdmin = !(await forumHasContent(db));
+  const progress = new Progress('seeding posts', opts.posts, opts.progress);
+  const result = await db.transaction().execute(async (trx) => {
+    const categoryIds = await ensureCategories(trx);
+    const userIds = await insertUsers(trx, opts.users, rnd, firstIsAdmin);
+    if (!userIds.length) throw new Error('no users could be inserted');
+    const userPool = writerPool(userIds);
+    const counts = postCounts(topics, opts.posts, rnd);
+    // The first few topics (as many as there are seeded categories) are pinned, so category pages show a pinned block.
+    const pinned = new Set(categoryIds.map((_, i) => i));
+    let batch: PlannedTopic[] = [];
+    let inBatch = 0;
+    for (let i = 0; i <= counts.length; i++) {
+      if (i === counts.length || inBatch >= POSTS_PER_BATCH) {
+        await insertPosts(trx, await insertTopics(trx, batch), userPool, md, html);
+        progress.tick(inBatch);
+        batch = [];
+        inBatch = 0;
+        if (i === counts.length) break;
+      }
+      batch.push(planTopic(rnd, categoryIds, userPool, counts[i]!, pinned.delete(i)));
+      inBatch += counts[i]!;
+    }
+    await refreshCounters(trx, categoryIds, userIds);
+    return { users: userIds.length, topics, posts: opts.posts, categories: categoryIds.length };
+  });
+  progress.finish();
+  // The counter updates left a dead copy of every seeded user row; autovacuum would clean it up later.
+  await sql`vacuum analyze users, categories`.execute(db);
+  await sql`analyze topics, posts`.execute(db);
+  return result;
+}
