@@ -1,10 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import { migrationsCurrent } from './db/migrator.js';
 import './web/context.js';
-import { registerErrorHandlers } from './web/errors.js';
+import { registerErrorHandlers, renderError } from './web/errors.js';
 import { registerWeb } from './web/plugins.js';
 import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
@@ -19,15 +19,27 @@ export interface AppOptions {
   state?: { shuttingDown: boolean };
 }
 
+/** A URL the router cannot even decode (e.g. /u/%FF) still gets the friendly HTML error page. */
+function undecodableUrl(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.cookies ??= {};
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  renderError(request, reply, { status, title: 'errors.badRequest.title', text: 'errors.badRequest.text' }).catch(() => {
+    reply.code(status).type('text/plain; charset=utf-8').send(`${status} — ${err.message}`);
+  });
+}
+
 /** Builds the app: plugins first, then every feature by hand — the table of contents of all routes. */
 export async function buildApp({ config, db, state = { shuttingDown: false } }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]'] },
-    trustProxy: config.trustProxy,
+    // Fastify also accepts a hop count here, though its types only list the other forms.
+    trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 1024 * 1024,
     genReqId: () => crypto.randomUUID().slice(0, 8),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     routerOptions: { maxParamLength: 200 },
+    // A URL the router cannot even decode (e.g. /u/%FF) still gets the friendly HTML error page.
+    frameworkErrors: undecodableUrl,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);

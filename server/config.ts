@@ -17,7 +17,8 @@ export interface Config {
   /** Public origin, e.g. https://forum.example.com; decides Secure/__Host- cookies. */
   baseUrl: string;
   secureCookies: boolean;
-  trustProxy: boolean;
+  /** Fastify trustProxy: false, true (any proxy), a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | number | string;
   logLevel: string;
   sessionDays: number;
   newUserEditWindowHours: number;
@@ -46,6 +47,15 @@ function bool(env: Env, name: string, def: boolean): boolean {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+function trustProxy(raw: string | undefined): boolean | number | string {
+  const v = (raw ?? '').trim();
+  if (!v || /^(0|false|no|off)$/i.test(v)) return false;
+  if (/^(true|yes|on)$/i.test(v)) return true;
+  if (/^[1-9]\d?$/.test(v)) return Number(v);
+  if (/^[0-9a-f.:/,\s]+$/i.test(v)) return v.split(',').map((x) => x.trim()).filter(Boolean).join(',');
+  throw new Error(`TRUST_PROXY must be true, false, a hop count, or proxy addresses (e.g. 10.0.0.1,10.0.0.0/8), got "${raw}"`);
+}
+
 /** Reads and validates the environment once; throws with a readable message on bad values. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
@@ -67,7 +77,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     adminEmails: (env.ADMIN_EMAILS || '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     baseUrl,
     secureCookies: bool(env, 'SECURE_COOKIES', baseUrl.startsWith('https://')),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     sessionDays: int(env, 'SESSION_DAYS', 30, 1, 365),
     newUserEditWindowHours: int(env, 'EDIT_WINDOW_HOURS', 24, 0, 24 * 365),

@@ -8,6 +8,8 @@ import type { Category, PostAccess, ReadAccess, Role } from '../db/types.js';
 export interface Viewer {
   id: number;
   username: string;
+  /** Shown in the header; not used by any decision. */
+  display_name?: string | null;
   role: Role;
   trust_level: number;
   created_at: Date;
@@ -19,8 +21,9 @@ type MaybeViewer = Viewer | null;
 
 export const STAFF_ROLES: readonly Role[] = ['moderator', 'staff', 'admin'];
 
-export function isStaff(viewer: MaybeViewer): boolean {
-  return !!viewer && STAFF_ROLES.includes(viewer.role);
+/** Staff rights belong to a working account: a suspended moderator is treated as a guest. */
+export function isStaff(viewer: MaybeViewer, now = new Date()): boolean {
+  return !!viewer && STAFF_ROLES.includes(viewer.role) && !isSuspended(viewer, now);
 }
 
 export function isAdmin(viewer: MaybeViewer): boolean {

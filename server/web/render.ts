@@ -30,7 +30,8 @@ export function baseLocals(request: FastifyRequest, reply: FastifyReply): Record
     i18n: request.i18n,
     locale: request.locale,
     locales: LOCALES,
-    csrf: reply.generateCsrf(),
+    // Replies Fastify makes for router-level errors lack plugin decorators; their page has no forms to protect.
+    csrf: typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '',
     siteName: request.server.config.siteName,
     path: request.url,
     avatar: avatarFor,
@@ -44,7 +45,7 @@ export async function render(request: FastifyRequest, reply: FastifyReply, opts:
   if (opts.status) reply.code(opts.status);
   const data = { ...baseLocals(request, reply), title: opts.title ?? '', ...opts.data };
   const template = opts.fragment && isHtmx(request) ? opts.fragment : opts.page;
-  const html = await reply.viewAsync(template, data);
+  const html = await request.server.view(template, data);
   return reply.type('text/html; charset=utf-8').send(html);
 }
 

@@ -28,7 +28,7 @@ export async function loadViewer(db: Database, config: Config, request: FastifyR
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
-      'users.id', 'users.username', 'users.role', 'users.trust_level', 'users.created_at', 'users.silenced_until',
+      'users.id', 'users.username', 'users.display_name', 'users.role', 'users.trust_level', 'users.created_at', 'users.silenced_until',
       'users.suspended_until', 'users.locale', 'sessions.last_seen_at as session_seen_at',
     ])
     .where('sessions.token_hash', '=', tokenHash)

@@ -615,3 +615,15 @@ describe('profile /u/:username', () => {
     expect(await lists(await signedIn(staff))).toEqual(everything);
   });
 });
+
+describe('sign-up errors at once', () => {
+  it('reports a bad username and e-mail together with a too-short password', async () => {
+    const c = browser();
+    await c.get('/signup');
+    const res = await c.post('/signup', { username: 'a b', email: 'bad', password: 'short' });
+    expect(res.statusCode).toBe(422);
+    const doc = dom(res.body);
+    for (const field of ['username', 'email', 'password']) expect(doc.querySelector(`#f-${field}-error`), field).not.toBeNull();
+    expect(doc.querySelector('#f-username')?.getAttribute('value')).toBe('a b');
+  });
+});

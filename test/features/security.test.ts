@@ -430,6 +430,11 @@ describe('bad input', () => {
       const res = await c.get(url);
       expect([400, 404], `${url} → ${res.statusCode}`).toContain(res.statusCode);
     }
+    // A path the router cannot decode still gets the friendly HTML error page.
+    const undecodable = await c.get('/u/%FF');
+    expect(undecodable.statusCode).toBe(400);
+    expect(undecodable.headers['content-type']).toContain('text/html');
+    expect(dom(undecodable.body).querySelector('#error h1')).not.toBeNull();
     // Beyond the router's parameter limit (200 characters) the answer is 414.
     expect((await c.get(`/u/${'a'.repeat(300)}`)).statusCode).toBe(414);
     expect((await c.get(`/t/${topic.id}`)).statusCode).toBe(200);

@@ -172,6 +172,9 @@ describe('replying', () => {
     expect(post?.id).toMatch(/^post-\d+$/);
     expect(post?.querySelector('em')?.textContent).toBe('helpful');
     expect(doc.querySelector('#reply-form')?.getAttribute('hx-swap-oob')).toBe('true');
+    // The header's reply count is updated out of band too.
+    expect(doc.querySelector('#topic-reply-count')?.getAttribute('hx-swap-oob')).toBe('true');
+    expect(text(doc.querySelector('#topic-reply-count'))).toBe('1 reply');
     expect(text(doc.querySelector('#reply-form textarea'))).toBe('');
   });
 
@@ -292,5 +295,28 @@ describe('category pages', () => {
     expect(text(item?.querySelector('.meta'))).toMatch(/^1 topic · 2 posts/);
     expect(text(item?.querySelector('.latest-topic'))).toBe('The counted topic');
     expect(doc.querySelector(`#topic-${topic.id}`)).not.toBeNull();
+  });
+});
+
+describe('subcategories', () => {
+  it('a parent category page lists the subcategories the viewer may read', async () => {
+    const parent = await createCategory(ctx.db, { name: 'Parent area' });
+    const child = await createCategory(ctx.db, { name: 'Open child', parent_id: parent.id });
+    const hidden = await createCategory(ctx.db, { name: 'Staff child', parent_id: parent.id, read_access: 'staff' });
+    const guest = dom((await new Client(ctx.app).get(`/c/${parent.slug}`)).body);
+    expect(guest.querySelector(`#subcategory-${child.id}`)).not.toBeNull();
+    expect(guest.querySelector(`#subcategory-${hidden.id}`)).toBeNull();
+    const staffView = dom((await (await signedIn(staff)).get(`/c/${parent.slug}`)).body);
+    expect(staffView.querySelector(`#subcategory-${hidden.id}`)).not.toBeNull();
+  });
+});
+
+describe('form errors at once', () => {
+  it('a new-topic form with missing fields also reports the too-short title', async () => {
+    const c = await signedIn(member);
+    const res = await c.post('/t', { category_id: '', title: 'Коротко', body: '' });
+    expect(res.statusCode).toBe(422);
+    const doc = dom(res.body);
+    for (const field of ['category_id', 'title', 'body']) expect(doc.querySelector(`#f-${field}-error`), field).not.toBeNull();
   });
 });

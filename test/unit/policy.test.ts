@@ -102,7 +102,7 @@ function table<C extends string>(cases: readonly C[], rows: Partial<Record<Who, 
 
 describe('role and state predicates', () => {
   it('isStaff is true exactly for moderator, staff and admin', () => {
-    expect([V.guest, V.tl0, V.tl2, V.moderator, V.staff, V.admin].map(isStaff)).toEqual([F, F, F, T, T, T]);
+    expect([V.guest, V.tl0, V.tl2, V.moderator, V.staff, V.admin].map((v) => isStaff(v))).toEqual([F, F, F, T, T, T]);
   });
 
   it('isAdmin is true only for admin', () => {

@@ -29,7 +29,10 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
   app.post('/signup', { schema: { body: SignupBody }, attachValidation: true }, async (request, reply) => {
     const values = formValues(request);
     delete values.password;
-    if (request.validationError) return signupPage(request, reply, values, fieldErrors(request.i18n, request.validationError), 422);
+    if (request.validationError) {
+      const rules = fieldErrors(request.i18n, new FormError(service.checkSignup(request.body ?? {})));
+      return signupPage(request, reply, values, { ...rules, ...fieldErrors(request.i18n, request.validationError) }, 422);
+    }
     const limit = await hit(db, `signup:ip:${request.ip}`, 20, 3600);
     if (!limit.allowed) {
       reply.header('Retry-After', String(limit.retryAfter));

@@ -18,14 +18,20 @@ export interface SignupInput {
   role?: Role;
 }
 
+/** The sign-up rules that need no database, for whichever fields are present (so a form shows every error at once). */
+export function checkSignup(input: Partial<Record<'username' | 'email' | 'password', unknown>>): FormError['fields'] {
+  const errors: FormError['fields'] = {};
+  if (typeof input.username === 'string' && !isValidUsername(input.username.normalize('NFKC').trim())) errors.username = { key: 'errors.usernameFormat' };
+  if (typeof input.email === 'string' && !EMAIL.test(input.email.trim())) errors.email = { key: 'errors.emailFormat' };
+  if (typeof input.password === 'string' && input.password.length < 10) errors.password = { key: 'errors.tooShort', params: { limit: 10 } };
+  return errors;
+}
+
 /** Creates an account. Role: explicit (CLI), else ADMIN_EMAILS, else "first account on an empty forum is admin". */
 export async function registerUser(db: Database, config: Config, input: SignupInput): Promise<User> {
   const username = input.username.normalize('NFKC').trim();
   const email = input.email.trim();
-  const errors: FormError['fields'] = {};
-  if (!isValidUsername(username)) errors.username = { key: 'errors.usernameFormat' };
-  if (!EMAIL.test(email)) errors.email = { key: 'errors.emailFormat' };
-  if (input.password.length < 10) errors.password = { key: 'errors.tooShort', params: { limit: 10 } };
+  const errors = checkSignup(input);
   if (Object.keys(errors).length) throw new FormError(errors);
 
   const passwordHash = await hashPassword(input.password);

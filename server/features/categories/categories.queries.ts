@@ -37,6 +37,18 @@ export function findVisibleCategoryBySlug(db: Database, viewer: Viewer | null, s
   return db.selectFrom('categories').selectAll().where('slug', '=', slug).where('read_access', 'in', readAccessFor(viewer)).executeTakeFirst();
 }
 
+/** Readable subcategories of a category, in order. */
+export function listVisibleChildren(db: Database, viewer: Viewer | null, parentId: number) {
+  return db
+    .selectFrom('categories')
+    .select(['id', 'name', 'slug', 'color', 'topic_count'])
+    .where('parent_id', '=', parentId)
+    .where('read_access', 'in', readAccessFor(viewer))
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
 export function findCategory(db: Database, id: number): Promise<Category | undefined> {
   return db.selectFrom('categories').selectAll().where('id', '=', id).executeTakeFirst();
 }

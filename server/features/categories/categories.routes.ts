@@ -37,9 +37,10 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
     if (!category) throw new NotFoundError();
     const before = request.query.before ? decodeCursor(request.query.before) : null;
     if (request.query.before && !before) throw new NotFoundError();
-    const [pinned, topics] = await Promise.all([
+    const [pinned, topics, children] = await Promise.all([
       before ? Promise.resolve([]) : listPinnedTopics(db, request.viewer, category.id),
       listCategoryTopics(db, request.viewer, category.id, before),
+      before ? Promise.resolve([]) : q.listVisibleChildren(db, request.viewer, category.id),
     ]);
     return render(request, reply, {
       page: 'categories/show',
@@ -49,6 +50,7 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
         category,
         pinned,
         topics,
+        children,
         next: nextCursor(topics),
         baseUrl: `/c/${category.slug}`,
         showCategory: false,

@@ -50,7 +50,10 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     const viewer = request.viewer;
     if (!viewer) return reply.redirect('/login?next=/new', 303);
     const values = formValues(request);
-    if (request.validationError) return newTopicPage(request, reply, values, fieldErrors(request.i18n, request.validationError), 422);
+    if (request.validationError) {
+      const rules = fieldErrors(request.i18n, new FormError(service.checkTitle((request.body as { title?: unknown } | undefined)?.title)));
+      return newTopicPage(request, reply, values, { ...rules, ...fieldErrors(request.i18n, request.validationError) }, 422);
+    }
     try {
       const categoryId = parseId(request.body.category_id) ?? 0;
       const { topic, post } = await service.createTopic(db, viewer, { ...request.body, category_id: categoryId }, { postsPerMinute: config.postsPerMinute });
@@ -139,8 +142,10 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
       const post = await service.replyToTopic(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
       if (!isHtmx(request)) return reply.redirect(topicUrl(topic, pageOf(post.post_number), post.id), 303);
       const [row] = await q.listPostRange(db, topic.id, post.post_number, post.post_number);
-      const item = { post: row!, can: postPermissions(viewer, topic, row!, config.newUserEditWindowHours) };
-      const data = { topic, item, form: { values: {}, errors: {} }, canReply: true, silenced: false, topicUrl };
+      // The topic as it is now (counts include this reply) for the out-of-band header update.
+      const fresh = (await q.findTopicForViewer(db, viewer, topic.id)) ?? topic;
+      const item = { post: row!, can: postPermissions(viewer, fresh, row!, config.newUserEditWindowHours) };
+      const data = { topic: fresh, item, form: { values: {}, errors: {} }, canReply: true, silenced: false, topicUrl };
       return render(request, reply, { page: 'topics/_reply_result', status: 201, data });
     } catch (err) {
       if (err instanceof FormError) return failed(fieldErrors(request.i18n, err));

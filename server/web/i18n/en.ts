@@ -42,6 +42,7 @@ export const en = {
   'home.lastActivity': 'Latest activity',
   'home.lead': 'Ask questions, share ideas and get answers from the team and other customers.',
   'home.join': 'Join the community',
+  'category.subcategories': 'Subcategories',
   'category.empty': 'There are no topics in this category yet.',
   'category.startTopic': 'Start a topic',
   'category.topics': 'Topics in this category',

@@ -16,8 +16,8 @@ const dayFormats: Record<Locale, Intl.DateTimeFormat> = {
   ru: new Intl.DateTimeFormat('ru', { dateStyle: 'long', timeZone: 'UTC' }),
 };
 const relative: Record<Locale, Intl.RelativeTimeFormat> = {
-  en: new Intl.RelativeTimeFormat('en', { numeric: 'auto', style: 'short' }),
-  ru: new Intl.RelativeTimeFormat('ru', { numeric: 'auto', style: 'short' }),
+  en: new Intl.RelativeTimeFormat('en', { numeric: 'auto', style: 'long' }),
+  ru: new Intl.RelativeTimeFormat('ru', { numeric: 'auto', style: 'long' }),
 };
 
 type Params = Record<string, string | number>;

@@ -52,6 +52,7 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   'home.lastActivity': 'Последняя активность',
   'home.lead': 'Задавайте вопросы, делитесь идеями и получайте ответы от команды и других покупателей.',
   'home.join': 'Присоединиться',
+  'category.subcategories': 'Подразделы',
   'category.empty': 'В этом разделе пока нет тем.',
   'category.startTopic': 'Создать тему',
   'category.topics': 'Темы раздела',

@@ -181,16 +181,16 @@ describe('translator().ago', () => {
   it.each<[number, string, string]>([
     [0, 'just now', 'только что'],
     [44, 'just now', 'только что'],
-    [45, '1 min. ago', '1 мин. назад'],
-    [5 * 60, '5 min. ago', '5 мин. назад'],
-    [59 * 60, '59 min. ago', '59 мин. назад'],
-    [59 * 60 + 50, '1 hr. ago', '1 ч назад'],
-    [3 * 3600, '3 hr. ago', '3 ч назад'],
-    [23 * 3600, '23 hr. ago', '23 ч назад'],
+    [45, '1 minute ago', '1 минуту назад'],
+    [5 * 60, '5 minutes ago', '5 минут назад'],
+    [59 * 60, '59 minutes ago', '59 минут назад'],
+    [59 * 60 + 50, '1 hour ago', '1 час назад'],
+    [3 * 3600, '3 hours ago', '3 часа назад'],
+    [23 * 3600, '23 hours ago', '23 часа назад'],
     [23 * 3600 + 59 * 60, 'yesterday', 'вчера'],
     [86400, 'yesterday', 'вчера'],
-    [3 * 86400, '3 days ago', '3 дн. назад'],
-    [5 * 86400, '5 days ago', '5 дн. назад'],
+    [3 * 86400, '3 days ago', '3 дня назад'],
+    [5 * 86400, '5 days ago', '5 дней назад'],
   ])('%i seconds ago → "%s" / "%s"', (seconds, inEn, inRu) => {
     expect(ago(seconds, 'en')).toBe(inEn);
     expect(ago(seconds, 'ru')).toBe(inRu);
@@ -202,7 +202,7 @@ describe('translator().ago', () => {
   });
 
   it('speaks of the future for a later date', () => {
-    expect(translator('en').ago(new Date(now.getTime() + 2 * 3600_000), now)).toBe('in 2 hr.');
+    expect(translator('en').ago(new Date(now.getTime() + 2 * 3600_000), now)).toBe('in 2 hours');
   });
 
   it('shows the date for anything a month old or older', () => {
