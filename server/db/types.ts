@@ -90,6 +90,8 @@ export interface PostsTable {
   deleted_by_id: number | null;
   hidden_at: NullableTimestamp;
   hidden_reason: string | null;
+  /** kind → number of reactions, kept exact by the reactions service (the post row locked). */
+  reaction_counts: ColumnType<Record<string, number>, string | undefined, string>;
   created_at: Timestamp;
 }
 
@@ -109,6 +111,35 @@ export interface RateLimitsTable {
   hits: number;
 }
 
+export interface SettingsTable {
+  key: string;
+  /** JSON; written as a JSON string. */
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface ReactionsTable {
+  id: Generated<number>;
+  post_id: number;
+  user_id: number;
+  kind: string;
+  /** The kind's weight when the reaction was given; the reputation it earns the post's author. */
+  weight: number;
+  created_at: Timestamp;
+}
+
+export interface ReputationEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  delta: number;
+  reason: string;
+  /** What the credit is for, e.g. `reaction:<reactionId>`; the ledger's net per source is what reconciliation compares. */
+  source: string;
+  post_id: number | null;
+  actor_id: number | null;
+  created_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -117,6 +148,9 @@ export interface DB {
   posts: PostsTable;
   post_revisions: PostRevisionsTable;
   rate_limits: RateLimitsTable;
+  settings: SettingsTable;
+  reactions: ReactionsTable;
+  reputation_events: ReputationEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -126,3 +160,5 @@ export type CategoryUpdate = Updateable<CategoriesTable>;
 export type Topic = Selectable<TopicsTable>;
 export type Post = Selectable<PostsTable>;
 export type PostRevision = Selectable<PostRevisionsTable>;
+export type Reaction = Selectable<ReactionsTable>;
+export type ReputationEvent = Selectable<ReputationEventsTable>;

@@ -120,6 +120,25 @@ export function canViewRevisions(viewer: MaybeViewer, topic: TopicState, post: P
   return canReadTopic(viewer, topic) && canSeePostBody(viewer, post);
 }
 
+/** Reactions belong to live posts: not deleted, not hidden, in a topic that is not deleted. */
+export function isLivePost(topic: Pick<TopicState, 'deleted_at'>, post: Pick<PostState, 'deleted_at' | 'hidden_at'>): boolean {
+  return !topic.deleted_at && !post.deleted_at && !post.hidden_at;
+}
+
+/**
+ * Members react to other people's live posts in topics they can read. Silence still allows reacting
+ * (a silenced member reads and reacts, but does not write); a suspended account is a guest.
+ */
+export function canReact(viewer: MaybeViewer, topic: TopicState, post: PostState, now = new Date()): viewer is Viewer {
+  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic)) return false;
+  return isLivePost(topic, post) && viewer.id !== post.user_id;
+}
+
+/** "Who reacted" is shown to whoever may see the post's content. */
+export function canViewReactions(viewer: MaybeViewer, topic: TopicState, post: PostState): boolean {
+  return canReadTopic(viewer, topic) && canSeePostBody(viewer, post);
+}
+
 /** The /admin area (categories, users, settings) is for admins only. */
 export function canAccessAdmin(viewer: MaybeViewer): boolean {
   return isAdmin(viewer) && !isSuspended(viewer);

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { avatarFor } from '../lib/avatar.js';
 import { isAdmin, isStaff } from '../policy/index.js';
 import { LOCALES } from './i18n/index.js';
+import { iconHtml } from './icons.js';
 import { HTMX_VERSION } from './plugins.js';
 
 export interface RenderOptions {
@@ -11,6 +12,8 @@ export interface RenderOptions {
   fragment?: string;
   status?: number;
   title?: string;
+  /** The page has a form a guest may submit (login, sign-up); signed-in pages always get a CSRF token. */
+  guestForm?: boolean;
   data?: Record<string, unknown>;
 }
 
@@ -20,7 +23,7 @@ export function isHtmx(request: FastifyRequest): boolean {
 }
 
 /** Locals every template gets: viewer, translations, CSRF token, site settings. */
-export function baseLocals(request: FastifyRequest, reply: FastifyReply): Record<string, unknown> {
+export function baseLocals(request: FastifyRequest, reply: FastifyReply, guestForm = false): Record<string, unknown> {
   const viewer = request.viewer;
   return {
     viewer,
@@ -30,11 +33,13 @@ export function baseLocals(request: FastifyRequest, reply: FastifyReply): Record
     i18n: request.i18n,
     locale: request.locale,
     locales: LOCALES,
-    // Replies Fastify makes for router-level errors lack plugin decorators; their page has no forms to protect.
-    csrf: typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '',
+    // Guests' pages without forms get no token, so no CSRF cookie is set and they stay cacheable. Replies Fastify
+    // makes for router-level errors lack plugin decorators; their page has no forms either.
+    csrf: (viewer || guestForm) && typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '',
     siteName: request.server.config.siteName,
     path: request.url,
     avatar: avatarFor,
+    icon_html: iconHtml,
     htmxVersion: HTMX_VERSION,
   };
 }
@@ -43,7 +48,7 @@ export function baseLocals(request: FastifyRequest, reply: FastifyReply): Record
 export async function render(request: FastifyRequest, reply: FastifyReply, opts: RenderOptions): Promise<FastifyReply> {
   reply.header('Vary', 'HX-Request, Cookie, Accept-Language');
   if (opts.status) reply.code(opts.status);
-  const data = { ...baseLocals(request, reply), title: opts.title ?? '', ...opts.data };
+  const data = { ...baseLocals(request, reply, opts.guestForm), title: opts.title ?? '', ...opts.data };
   const template = opts.fragment && isHtmx(request) ? opts.fragment : opts.page;
   const html = await request.server.view(template, data);
   return reply.type('text/html; charset=utf-8').send(html);

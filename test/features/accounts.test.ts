@@ -512,11 +512,30 @@ describe('locale', () => {
     expect(setCookie(res, 'veche_locale')).toMatchObject({ value: 'ru', path: '/', sameSite: 'Lax', httpOnly: true });
     const page = dom((await c.get('/signup')).body);
     expect(page.documentElement.getAttribute('lang')).toBe('ru');
-    expect(page.querySelector('#locale-select option[value="ru"]')?.hasAttribute('selected')).toBe(true);
+    expect(page.querySelector('a[hreflang="ru"]')?.getAttribute('aria-current')).toBe('true');
+    expect(page.querySelector('a[hreflang="en"]')?.hasAttribute('aria-current')).toBe(false);
 
     expect((await c.post('/locale', { locale: 'en', next: '//evil.com' })).headers.location).toBe('/');
     expect(dom((await c.get('/')).body).documentElement.getAttribute('lang')).toBe('en');
     expect((await c.post('/locale', { locale: 'de', next: '/' })).statusCode).toBe(400);
+  });
+
+  it('the footer links (GET /locale/:code) switch the language without a form, for guests and members', async () => {
+    const c = browser(ctx.app, undefined, 'en');
+    const home = await c.get('/');
+    expect(home.headers['set-cookie']).toBeUndefined();
+    const link = dom(home.body).querySelector('a[hreflang="ru"]')?.getAttribute('href');
+    expect(link).toBe('/locale/ru?next=%2F');
+    const res = await c.get(link!);
+    expect(res.statusCode).toBe(303);
+    expect(dom((await c.get('/')).body).documentElement.getAttribute('lang')).toBe('ru');
+    expect((await c.get('/locale/de?next=/')).statusCode).toBe(400);
+    expect((await c.get('/locale/en?next=https://evil.com/x')).headers.location).toBe('/x');
+    const user = await createUser(ctx.db);
+    const m = await signedIn(user);
+    await m.get('/locale/ru?next=/');
+    const row = await ctx.db.selectFrom('users').select('locale').where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row.locale).toBe('ru');
   });
 
   it('POST /locale stores the choice on a signed-in user, which then follows them to other browsers', async () => {

@@ -46,7 +46,8 @@ export class Client {
 
   /** Posts a urlencoded form; fetches a page first if no CSRF token is known yet. */
   async post(url: string, form: Form = {}, opts: RequestOptions = {}): Promise<LightMyRequestResponse> {
-    if (!this.csrf && !opts.noCsrf) await this.get('/');
+    // A guest's token comes from a page with a guest form (pages without forms carry none).
+    if (!this.csrf && !opts.noCsrf) await this.get('/login');
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(form)) {
       if (v === undefined) continue;

@@ -7,7 +7,7 @@ import { redirect, render, safeLocalPath } from '../../web/render.js';
 import { endSession, startSession } from '../../web/session.js';
 import { LOCALE_COOKIE } from '../../web/plugins.js';
 import * as q from './accounts.queries.js';
-import { LocaleBody, LoginBody, SignupBody, UsernameParams } from './accounts.schemas.js';
+import { LocaleBody, LocaleParams, LoginBody, NextQuery, SignupBody, UsernameParams } from './accounts.schemas.js';
 import * as service from './accounts.service.js';
 
 const LOGIN_WINDOW = 15 * 60;
@@ -17,11 +17,11 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
   const { db, config } = app;
 
   function signupPage(request: FastifyRequest, reply: FastifyReply, values: Record<string, string> = {}, errors: FieldErrors = {}, status = 200) {
-    return render(request, reply, { page: 'accounts/signup', title: request.i18n.t('signup.title'), status, data: { values, errors } });
+    return render(request, reply, { page: 'accounts/signup', title: request.i18n.t('signup.title'), status, guestForm: true, data: { values, errors } });
   }
 
   function loginPage(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
-    return render(request, reply, { page: 'accounts/login', title: request.i18n.t('login.title'), status, data: { values: {}, message: null, ...data } });
+    return render(request, reply, { page: 'accounts/login', title: request.i18n.t('login.title'), status, guestForm: true, data: { values: {}, message: null, ...data } });
   }
 
   app.get('/signup', async (request, reply) => (request.viewer ? reply.redirect('/', 303) : signupPage(request, reply)));
@@ -91,12 +91,20 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
     return redirect(request, reply, '/');
   });
 
-  app.post('/locale', { schema: { body: LocaleBody } }, async (request, reply) => {
-    const { locale, next } = request.body;
+  /** Switches the interface language: a cookie, and for a signed-in user their saved preference. */
+  async function switchLocale(request: FastifyRequest, reply: FastifyReply, locale: 'ru' | 'en', next: unknown) {
     reply.setCookie(LOCALE_COOKIE, locale, { path: '/', maxAge: 365 * 86400, sameSite: 'lax', secure: config.secureCookies, httpOnly: true });
     if (request.viewer) await service.setLocale(db, request.viewer.id, locale);
     return redirect(request, reply, safeLocalPath(next, '/'));
-  });
+  }
+
+  app.post('/locale', { schema: { body: LocaleBody } }, async (request, reply) => switchLocale(request, reply, request.body.locale, request.body.next));
+
+  // A plain link in every page's footer. Only a display preference changes, so a GET is acceptable here,
+  // and it keeps guests' pages free of forms (no CSRF cookie, cacheable).
+  app.get('/locale/:locale', { schema: { params: LocaleParams, querystring: NextQuery } }, async (request, reply) =>
+    switchLocale(request, reply, request.params.locale, request.query.next),
+  );
 
   app.get('/u/:username', { schema: { params: UsernameParams } }, async (request, reply) => {
     const user = await q.findUserByUsername(db, request.params.username);

@@ -18,3 +18,6 @@ export const LocaleBody = Type.Object({
 });
 
 export const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 60 }) });
+
+export const LocaleParams = Type.Object({ locale: Type.Union([Type.Literal('ru'), Type.Literal('en')]) });
+export const NextQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) });
