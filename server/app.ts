@@ -10,6 +10,7 @@ import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
 import postsRoutes from './features/posts/posts.routes.js';
+import reactionsRoutes from './features/reactions/reactions.routes.js';
 import topicsRoutes from './features/topics/topics.routes.js';
 
 export interface AppOptions {
@@ -64,6 +65,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(categoriesRoutes);
   await app.register(topicsRoutes);
   await app.register(postsRoutes);
+  await app.register(reactionsRoutes);
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { COOK_VERSION, cook } from '../../content/cook.js';
 import type { Viewer } from '../../policy/index.js';
+import { reconcilePostReputation } from '../reputation/ledger.js';
 import { checkBody } from '../topics/topics.service.js';
 
 type Trx = Parameters<Parameters<ReturnType<Database['transaction']>['execute']>[0]>[0];
@@ -64,6 +65,8 @@ export async function deletePost(db: Database, viewer: Viewer, postId: number): 
     if (post.deleted_at) return;
     await trx.updateTable('posts').set({ deleted_at: sql`now()`, deleted_by_id: viewer.id }).where('id', '=', postId).execute();
     await adjustCounters(trx, post, -1);
+    // A deleted post takes back the reputation it earned (reactions, and whatever else the ledger credits it with).
+    await reconcilePostReputation(trx, postId);
   });
 }
 
@@ -74,5 +77,6 @@ export async function restorePost(db: Database, postId: number): Promise<void> {
     if (!post.deleted_at) return;
     await trx.updateTable('posts').set({ deleted_at: null, deleted_by_id: null }).where('id', '=', postId).execute();
     await adjustCounters(trx, post, 1);
+    await reconcilePostReputation(trx, postId);
   });
 }

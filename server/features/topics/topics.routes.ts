@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { cook, quoteMarkdown } from '../../content/cook.js';
 import { parseId } from '../../lib/ids.js';
-import { canDeletePost, canEditPost, canPost, canReply, canRestorePost, canSeePostBody, canViewRevisions, type Viewer } from '../../policy/index.js';
+import { canDeletePost, canEditPost, canPost, canReact, canReply, canRestorePost, canSeePostBody, canViewRevisions, type Viewer } from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
 import { isHtmx, redirect, render } from '../../web/render.js';
 import { listPostableCategories } from '../categories/categories.queries.js';
 import { findPostForViewer } from '../posts/posts.queries.js';
+import { listViewerReactions } from '../reactions/reactions.queries.js';
+import { getSettings } from '../settings/settings.js';
 import * as q from './topics.queries.js';
 import { NewTopicBody, NewTopicQuery, PreviewBody, ReplyBody, ReplyFormQuery, TopicParams, TopicQuery } from './topics.schemas.js';
 import * as service from './topics.service.js';
@@ -29,6 +31,7 @@ export function postPermissions(viewer: Viewer | null, topic: q.TopicView, post:
     restore: canRestorePost(viewer, topic, post),
     history: post.revision_count > 0 && canViewRevisions(viewer, topic, post),
     reply: canReply(viewer, topic),
+    react: canReact(viewer, topic, post),
   };
 }
 
@@ -80,9 +83,11 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     const pages = Math.max(1, pageOf(topic.last_post_number));
     if (page > pages) throw new NotFoundError();
     const from = (page - 1) * q.POSTS_PER_PAGE + 1;
-    const posts = await q.listPostRange(db, topic.id, from, from + q.POSTS_PER_PAGE - 1);
+    const [posts, settings] = await Promise.all([q.listPostRange(db, topic.id, from, from + q.POSTS_PER_PAGE - 1), getSettings(db)]);
     const viewer = request.viewer;
-    const items = posts.map((post) => ({ post, can: postPermissions(viewer, topic, post, config.newUserEditWindowHours) }));
+    // The viewer's own reactions for the whole page in one query.
+    const mine = viewer ? await listViewerReactions(db, viewer.id, posts.map((p) => p.id)) : new Map<number, string[]>();
+    const items = posts.map((post) => ({ post, can: postPermissions(viewer, topic, post, config.newUserEditWindowHours), mine: mine.get(post.id) ?? [] }));
     return render(request, reply, {
       page: 'topics/show',
       title: topic.title,
@@ -94,6 +99,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
         pages,
         canReply: canReply(viewer, topic),
         silenced: !!viewer && !canPost(viewer),
+        reactionSet: settings.reactions,
         form: { values: {}, errors: {}, ...form },
         topicUrl,
       },
