@@ -1,9 +1,10 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../server/db/types.js';
-import { hashToken, randomToken } from '../../server/lib/crypto.js';
+import { hashToken } from '../../server/lib/crypto.js';
 import { translator } from '../../server/web/i18n/index.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
+import * as people from '../helpers/people.js';
 import { Client, DEFAULT_PASSWORD } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
@@ -20,30 +21,11 @@ const en = translator('en');
 const PASSWORD = 'long enough password';
 const SESSION = 'veche_session';
 
-let ipSeq = 0;
-/** A browser at its own address (unless one is given), so per-IP limits in one test never reach another. */
-function browser(app: FastifyInstance = ctx.app, ip = `10.20.${Math.floor(++ipSeq / 200)}.${(ipSeq % 200) + 1}`, locale = 'en'): Client {
-  const atIp = { inject: (opts: InjectOptions) => app.inject({ ...opts, remoteAddress: ip }) } as unknown as FastifyInstance;
-  return new Client(atIp, locale);
-}
+const browser = (app: FastifyInstance = ctx.app, ip?: string, locale = 'en'): Client => people.browser(app, ip, locale);
 
-/** Logs in through the form and loads a page, so the client holds the CSRF token of its new session. */
-async function signedIn(user: User, app: FastifyInstance = ctx.app): Promise<Client> {
-  const c = browser(app);
-  await c.login(user.username);
-  await c.get('/');
-  return c;
-}
+const signedIn = (user: User, app: FastifyInstance = ctx.app): Promise<Client> => people.signedIn(app, user);
 
-/** A session made directly in the table, for someone who can no longer log in (a suspended user). */
-async function withSession(user: User): Promise<Client> {
-  const token = randomToken();
-  await ctx.db.insertInto('sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: new Date(Date.now() + 86400_000) }).execute();
-  const c = browser();
-  c.cookies.set(SESSION, token);
-  await c.get('/');
-  return c;
-}
+const withSession = (user: User): Promise<Client> => people.withSession(ctx.app, ctx.db, user);
 
 /** The signed-in user named by the header's profile link, or null for a guest (who gets the log-in link). */
 function headerUser(res: LightMyRequestResponse): string | null {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
 import { countDrift } from '../../server/features/topics/topics.queries.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
+import * as people from '../helpers/people.js';
 import { Client } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
@@ -21,11 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-async function signedIn(user: User): Promise<Client> {
-  const c = new Client(ctx.app);
-  await c.login(user.username);
-  return c;
-}
+const signedIn = (user: User): Promise<Client> => people.signedIn(ctx.app, user);
 
 describe('editing', () => {
   it('keeps every earlier version as a revision and marks the post edited (htmx fragment)', async () => {

@@ -1,9 +1,9 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
-import { hashToken, randomToken } from '../../server/lib/crypto.js';
 import { translator } from '../../server/web/i18n/index.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
+import * as people from '../helpers/people.js';
 import { Client, DEFAULT_PASSWORD } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
@@ -21,31 +21,11 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 const en = translator('en');
-let ipSeq = 0;
+const browser = (app: FastifyInstance = ctx.app): Client => people.browser(app);
 
-/** A browser at its own address, so the per-IP login limit never adds up across this file. */
-function browser(app: FastifyInstance = ctx.app): Client {
-  const ip = `10.40.${Math.floor(++ipSeq / 200)}.${(ipSeq % 200) + 1}`;
-  return new Client({ inject: (opts: InjectOptions) => app.inject({ ...opts, remoteAddress: ip }) } as unknown as FastifyInstance);
-}
+const signedIn = (user: User): Promise<Client> => people.signedIn(ctx.app, user);
 
-/** Logs in through the form, then loads a page so the client holds the CSRF token of its new session. */
-async function signedIn(user: User): Promise<Client> {
-  const c = browser();
-  await c.login(user.username);
-  await c.get('/');
-  return c;
-}
-
-/** A session made directly in the table, for someone who can no longer log in (a suspended user). */
-async function withSession(user: User): Promise<Client> {
-  const token = randomToken();
-  await ctx.db.insertInto('sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: new Date(Date.now() + 86400_000) }).execute();
-  const c = browser();
-  c.cookies.set('veche_session', token);
-  await c.get('/');
-  return c;
-}
+const withSession = (user: User): Promise<Client> => people.withSession(ctx.app, ctx.db, user);
 
 function errorTitle(res: LightMyRequestResponse): string {
   return text(dom(res.body).querySelector('#error h1'));
