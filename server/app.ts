@@ -8,9 +8,11 @@ import { registerErrorHandlers, renderError } from './web/errors.js';
 import { registerWeb } from './web/plugins.js';
 import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
+import answersRoutes from './features/answers/answers.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
 import postsRoutes from './features/posts/posts.routes.js';
 import reactionsRoutes from './features/reactions/reactions.routes.js';
+import settingsRoutes from './features/accounts/settings.routes.js';
 import topicsRoutes from './features/topics/topics.routes.js';
 
 export interface AppOptions {
@@ -62,10 +64,12 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   });
 
   await app.register(accountsRoutes);
+  await app.register(settingsRoutes);
   await app.register(categoriesRoutes);
   await app.register(topicsRoutes);
   await app.register(postsRoutes);
   await app.register(reactionsRoutes);
+  await app.register(answersRoutes);
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;
 }

@@ -27,6 +27,10 @@ export interface UsersTable {
   suspended_reason: string | null;
   created_at: Timestamp;
   last_seen_at: NullableTimestamp;
+  /** Profile "about me": markdown as typed, HTML cooked from it on save (0004_profiles). */
+  bio_md: Generated<string>;
+  bio_html: Generated<string>;
+  bio_cook_version: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -71,6 +75,13 @@ export interface TopicsTable {
   view_count: Generated<number>;
   last_posted_at: Timestamp;
   last_post_user_id: number | null;
+  /** The accepted answer (a reply), who accepted it and when; null while the question is unsolved. */
+  solved_post_id: number | null;
+  solved_by_id: number | null;
+  solved_at: NullableTimestamp;
+  /** Reputation weights in force when the answer was accepted (what the ledger credits while it stays accepted). */
+  solved_credit: Generated<number>;
+  solved_own_credit: Generated<number>;
   created_at: Timestamp;
 }
 
@@ -92,6 +103,9 @@ export interface PostsTable {
   hidden_reason: string | null;
   /** kind → number of reactions, kept exact by the reactions service (the post row locked). */
   reaction_counts: ColumnType<Record<string, number>, string | undefined, string>;
+  /** Marked by its staff author as the brand's official answer (at most one per topic). */
+  official_at: NullableTimestamp;
+  official_by_id: number | null;
   created_at: Timestamp;
 }
 

@@ -1,4 +1,4 @@
-import type { Category, PostAccess, ReadAccess, Role } from '../db/types.js';
+import type { Category, CategoryKind, PostAccess, ReadAccess, Role } from '../db/types.js';
 
 /**
  * Every permission decision lives here as a pure, synchronous function of (viewer, thing, now).
@@ -147,4 +147,84 @@ export function canAccessAdmin(viewer: MaybeViewer): boolean {
 /** Admins change other people's roles, never their own (so the last admin cannot lock everyone out by accident). */
 export function canChangeRole(viewer: MaybeViewer, target: { id: number }): boolean {
   return canAccessAdmin(viewer) && viewer!.id !== target.id;
+}
+
+/** Own account settings (password, language): any signed-in account that is not suspended. */
+export function canEditOwnSettings(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
+  return !!viewer && !isSuspended(viewer, now);
+}
+
+/** What others read on a profile (display name, bio) is published text: a silenced member may not change it. */
+export function canEditOwnProfileText(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
+  return canEditOwnSettings(viewer, now) && !isSilenced(viewer, now);
+}
+
+/**
+ * Roles that speak for the brand (official answers). Moderators are community volunteers: they keep order
+ * and may settle a question's accepted answer, but what they write is not the company's word.
+ */
+export const BRAND_ROLES: readonly Role[] = ['staff', 'admin'];
+
+export function isBrandStaff(viewer: MaybeViewer, now = new Date()): boolean {
+  return !!viewer && BRAND_ROLES.includes(viewer.role) && !isSuspended(viewer, now);
+}
+
+/** A topic as the questions-and-answers rules see it. */
+export interface QuestionState extends TopicState {
+  user_id: number;
+  category_kind: CategoryKind;
+  solved_post_id: number | null;
+}
+
+export interface AnswerPostState extends PostState {
+  id: number;
+  official_at: Date | null;
+}
+
+/** A topic in a category of kind `questions` is a question. */
+export function isQuestion(topic: Pick<QuestionState, 'category_kind'>): boolean {
+  return topic.category_kind === 'questions';
+}
+
+/**
+ * Who settles a question's accepted answer: its author, or moderators/staff/admins. Silence does not block it:
+ * a silenced member reads and reacts but does not write, and choosing the answer to one's own question writes no
+ * content (like a reaction). A suspended account is a guest. In a locked topic only staff change it.
+ */
+export function canManageAcceptedAnswer(viewer: MaybeViewer, topic: QuestionState, now = new Date()): viewer is Viewer {
+  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at || !isQuestion(topic)) return false;
+  if (isStaff(viewer, now)) return true;
+  return viewer.id === topic.user_id && !topic.locked_at;
+}
+
+/** Only a live reply (never the question itself) can be the accepted answer. */
+export function canAcceptAnswer(viewer: MaybeViewer, topic: QuestionState, post: AnswerPostState, now = new Date()): viewer is Viewer {
+  return canManageAcceptedAnswer(viewer, topic, now) && post.post_number > 1 && isLivePost(topic, post);
+}
+
+/** Unmarking works whatever became of the accepted post (so a deleted answer can be let go); unmarking what is not accepted changes nothing. */
+export function canUnacceptAnswer(viewer: MaybeViewer, topic: QuestionState, now = new Date()): viewer is Viewer {
+  return canManageAcceptedAnswer(viewer, topic, now);
+}
+
+/** Brand staff mark their OWN live reply as the official answer, in any category; a silenced account does not speak for the brand. */
+export function canMarkOfficial(viewer: MaybeViewer, topic: TopicState, post: AnswerPostState, now = new Date()): viewer is Viewer {
+  if (!isBrandStaff(viewer, now) || !canPost(viewer, now) || !canReadTopic(viewer, topic)) return false;
+  return viewer.id === post.user_id && post.post_number > 1 && isLivePost(topic, post);
+}
+
+/** Any brand staff may withdraw an official answer (e.g. one whose author has left the team). */
+export function canUnmarkOfficial(viewer: MaybeViewer, topic: TopicState, post: AnswerPostState, now = new Date()): viewer is Viewer {
+  return isBrandStaff(viewer, now) && canReadTopic(viewer, topic) && !!post.official_at;
+}
+
+/** The answer buttons a post shows this viewer (state decides which of each pair applies). */
+export function answerActions(viewer: MaybeViewer, topic: QuestionState, post: AnswerPostState, now = new Date()) {
+  const accepted = topic.solved_post_id === post.id;
+  return {
+    accept: !accepted && canAcceptAnswer(viewer, topic, post, now),
+    unaccept: accepted && canUnacceptAnswer(viewer, topic, now),
+    official: !post.official_at && canMarkOfficial(viewer, topic, post, now),
+    unofficial: canUnmarkOfficial(viewer, topic, post, now),
+  };
 }

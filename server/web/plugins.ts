@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance } from 'fastify';
 import { BadInputError, registerFormParser } from './forms.js';
+import { registerSecurityHeaders } from './security.js';
 import { isLocale, negotiateLocale, translator } from './i18n/index.js';
 import { csrfCookieName, csrfCookieOptions, loadViewer } from './session.js';
 
@@ -22,25 +22,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Security headers, parsers, templates, static files, and the per-request viewer/locale/CSRF hooks. */
 export async function registerWeb(app: FastifyInstance): Promise<void> {
   const { config } = app;
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:', 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-    hsts: config.secureCookies,
-  });
+  registerSecurityHeaders(app, config.secureCookies);
   await app.register(cookie);
   registerFormParser(app);
   await app.register(csrf, { cookieKey: csrfCookieName(config), cookieOpts: csrfCookieOptions(config) });

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { avatarFor } from '../lib/avatar.js';
+import { avatarHtml } from './avatars.js';
 import { isAdmin, isStaff } from '../policy/index.js';
 import { LOCALES } from './i18n/index.js';
 import { iconHtml } from './icons.js';
@@ -38,7 +38,7 @@ export function baseLocals(request: FastifyRequest, reply: FastifyReply, guestFo
     csrf: (viewer || guestForm) && typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : '',
     siteName: request.server.config.siteName,
     path: request.url,
-    avatar: avatarFor,
+    avatar_html: avatarHtml,
     icon_html: iconHtml,
     htmxVersion: HTMX_VERSION,
   };

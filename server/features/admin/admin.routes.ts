@@ -3,6 +3,7 @@ import { canAccessAdmin } from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import categoriesAdminRoutes from '../categories/categories.admin.routes.js';
 import usersAdminRoutes from '../accounts/users.admin.routes.js';
+import settingsAdminRoutes from '../settings/settings.admin.routes.js';
 
 /**
  * Everything under /admin: one guard for all of it, then each admin area by hand.
@@ -15,4 +16,5 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', async (_request, reply) => reply.redirect('/admin/categories', 303));
   await app.register(categoriesAdminRoutes, { prefix: '/categories' });
   await app.register(usersAdminRoutes, { prefix: '/users' });
+  await app.register(settingsAdminRoutes, { prefix: '/settings' });
 }

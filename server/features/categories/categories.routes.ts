@@ -8,6 +8,12 @@ import { listCategoryTopics, listLatestTopics, listPinnedTopics, TOPICS_PER_PAGE
 import * as q from './categories.queries.js';
 import { ListQuery, SlugParams } from './categories.schemas.js';
 
+/** `?filter=unanswered|unsolved` on a list is another name for the question list's own URL (served by features/answers). */
+function questionFilter(query: unknown): 'unanswered' | 'unsolved' | null {
+  const filter = (query as { filter?: unknown }).filter;
+  return filter === 'unanswered' || filter === 'unsolved' ? filter : null;
+}
+
 /** The "load more" cursor for a full page of rows, or null at the end of the list. */
 function nextCursor(rows: TopicRow[]): string | null {
   const last = rows.at(-1);
@@ -19,6 +25,8 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
   const { db } = app;
 
   app.get('/', { schema: { querystring: ListQuery } }, async (request, reply) => {
+    const filter = questionFilter(request.query);
+    if (filter) return reply.redirect(`/${filter}`, 302);
     const before = request.query.before ? decodeCursor(request.query.before) : null;
     if (request.query.before && !before) throw new NotFoundError();
     const [categories, topics] = await Promise.all([
@@ -35,6 +43,8 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
   app.get('/c/:slug', { schema: { params: SlugParams, querystring: ListQuery } }, async (request, reply) => {
     const category = await q.findVisibleCategoryBySlug(db, request.viewer, request.params.slug);
     if (!category) throw new NotFoundError();
+    const filter = questionFilter(request.query);
+    if (filter) return reply.redirect(`/c/${category.slug}/${filter}`, 302);
     const before = request.query.before ? decodeCursor(request.query.before) : null;
     if (request.query.before && !before) throw new NotFoundError();
     const [pinned, topics, children] = await Promise.all([

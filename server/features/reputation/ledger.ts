@@ -15,9 +15,11 @@ import type { DB } from '../../db/types.js';
  * and, given the locked post, returns the credits it should carry now. Reconciliation only ever touches
  * ledger sources whose prefix some provider owns, so a source nobody claims is left alone.
  *
- * Adding a cause (e.g. accepted answers): write a provider in this folder that reads the state from the
- * database (so every caller — a reaction toggle, a delete, a restore — computes the same credits) and add
- * it to CREDIT_PROVIDERS. Every event a post carries must have `post_id` = that post.
+ * Adding a cause (e.g. accepted answers): write a provider that reads the state from the database (so every
+ * caller — a reaction toggle, a delete, a restore — computes the same credits) and register it with
+ * registerCreditProvider() from a module the app always loads (or list it in CREDIT_PROVIDERS). Every event
+ * a post carries must have `post_id` = that post. A process that has not loaded a provider leaves that
+ * provider's sources as they are (never strips them), so a missing registration cannot corrupt the ledger.
  */
 
 export type Trx = Transaction<DB>;
@@ -64,8 +66,16 @@ export const reactionCredits: CreditProvider = {
   },
 };
 
-/** Every provider, consulted by every reconciliation. Add new causes of post reputation here. */
+/** Every provider, consulted by every reconciliation. */
 export const CREDIT_PROVIDERS: CreditProvider[] = [reactionCredits];
+
+/** Adds a provider to every reconciliation (once; idempotent). Refuses prefixes another provider already owns. */
+export function registerCreditProvider(provider: CreditProvider): void {
+  if (CREDIT_PROVIDERS.includes(provider)) return;
+  const clash = provider.prefixes.find((prefix) => CREDIT_PROVIDERS.some((p) => p.prefixes.some((o) => o.startsWith(prefix) || prefix.startsWith(o))));
+  if (clash) throw new Error(`credit source prefix ${clash} is already owned by another provider`);
+  CREDIT_PROVIDERS.push(provider);
+}
 
 /** The ledger's net for one (source, user) of a post, with its latest reason and actor. */
 export interface LedgerNet {

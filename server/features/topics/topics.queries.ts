@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { isStaff, readAccessFor, type Viewer } from '../../policy/index.js';
+import { answerActions, type AnswerPostState, isStaff, readAccessFor, type Viewer } from '../../policy/index.js';
 
 export const POSTS_PER_PAGE = 20;
 
@@ -9,18 +9,29 @@ export async function findTopicForViewer(db: Database, viewer: Viewer | null, id
   let q = db
     .selectFrom('topics')
     .innerJoin('categories', 'categories.id', 'topics.category_id')
+    // The accepted answer and the official answer, shown under the question and linked from the top of the topic.
+    .leftJoin('posts as accepted', 'accepted.id', 'topics.solved_post_id')
+    .leftJoin('users as accepted_author', 'accepted_author.id', 'accepted.user_id')
+    .leftJoin('posts as official', (j) => j.onRef('official.topic_id', '=', 'topics.id').on('official.official_at', 'is not', null))
+    .leftJoin('users as official_author', 'official_author.id', 'official.user_id')
     .selectAll('topics')
     .select([
       'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
       'categories.read_access', 'categories.post_access', 'categories.kind as category_kind',
+      'accepted.post_number as accepted_post_number', 'accepted.body_html as accepted_body_html', 'accepted.deleted_at as accepted_deleted_at',
+      'accepted.hidden_at as accepted_hidden_at', 'accepted_author.username as accepted_username', 'accepted_author.display_name as accepted_display_name',
+      'official.id as official_post_id', 'official.post_number as official_post_number',
+      'official_author.username as official_username', 'official_author.display_name as official_display_name',
     ])
     .where('topics.id', '=', id)
     .where('categories.read_access', 'in', readAccessFor(viewer));
   if (!isStaff(viewer)) q = q.where('topics.deleted_at', 'is', null);
   const row = await q.executeTakeFirst();
   if (!row) return undefined;
-  const { read_access, post_access, ...topic } = row;
-  return { ...topic, category: { read_access, post_access } };
+  const { read_access, post_access, ...rest } = row;
+  const topic = { ...rest, category: { read_access, post_access } };
+  // Bound to this viewer so every template that renders a post of this topic can ask policy (pure) about its answer buttons.
+  return { ...topic, answerActions: (post: AnswerPostState) => answerActions(viewer, topic, post) };
 }
 
 export type TopicView = NonNullable<Awaited<ReturnType<typeof findTopicForViewer>>>;
@@ -34,7 +45,7 @@ export function listPostRange(db: Database, topicId: number, from: number, to: n
     .leftJoin('users as parent_author', 'parent_author.id', 'parent.user_id')
     .select([
       'posts.id', 'posts.topic_id', 'posts.post_number', 'posts.user_id', 'posts.body_html', 'posts.created_at', 'posts.edited_at',
-      'posts.revision_count', 'posts.deleted_at', 'posts.deleted_by_id', 'posts.hidden_at', 'posts.reply_to_post_id', 'posts.reaction_counts',
+      'posts.revision_count', 'posts.deleted_at', 'posts.deleted_by_id', 'posts.hidden_at', 'posts.reply_to_post_id', 'posts.reaction_counts', 'posts.official_at',
       'users.username', 'users.display_name', 'users.role as user_role',
       'parent.post_number as reply_to_number', 'parent_author.username as reply_to_username',
     ])
