@@ -3,6 +3,8 @@ export const en = {
   'site.tagline': 'Community',
   'nav.home': 'Home',
   'nav.latest': 'Latest',
+  'nav.unanswered': 'Unanswered',
+  'nav.unsolved': 'Unsolved',
   'nav.categories': 'Categories',
   'nav.newTopic': 'New topic',
   'nav.login': 'Log in',

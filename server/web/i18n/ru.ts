@@ -5,6 +5,8 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   'site.tagline': 'Сообщество',
   'nav.home': 'Главная',
   'nav.latest': 'Новое',
+  'nav.unanswered': 'Без ответа',
+  'nav.unsolved': 'Нерешённые',
   'nav.categories': 'Разделы',
   'nav.newTopic': 'Новая тема',
   'nav.login': 'Войти',
