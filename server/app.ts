@@ -9,11 +9,15 @@ import { registerWeb } from './web/plugins.js';
 import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
 import answersRoutes from './features/answers/answers.routes.js';
+import leaderboardRoutes from './features/reputation/leaderboard.routes.js';
+import badgesRoutes from './features/badges/badges.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
 import postsRoutes from './features/posts/posts.routes.js';
 import reactionsRoutes from './features/reactions/reactions.routes.js';
 import settingsRoutes from './features/accounts/settings.routes.js';
 import topicsRoutes from './features/topics/topics.routes.js';
+import { ActivityBuffer } from './features/trust/trust.activity.js';
+import { checkTrustLevels } from './features/trust/trust.service.js';
 
 export interface AppOptions {
   config: Config;
@@ -47,6 +51,11 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
 
   app.decorate('config', config);
   app.decorate('db', db);
+  // Reading activity is buffered per instance and flushed every few seconds (and on close); see trust.activity.ts.
+  const activity = new ActivityBuffer(db, { afterFlush: (ids) => checkTrustLevels(db, ids), log: app.log });
+  app.decorate('activity', activity);
+  activity.start();
+  app.addHook('onClose', async () => activity.stop());
   await registerWeb(app);
   registerErrorHandlers(app);
 
@@ -70,6 +79,8 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(postsRoutes);
   await app.register(reactionsRoutes);
   await app.register(answersRoutes);
+  await app.register(badgesRoutes);
+  await app.register(leaderboardRoutes);
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;
 }

@@ -3,6 +3,9 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { checkEncoding, openDatabase } from './db/index.js';
 import { migrateToLatest } from './db/migrator.js';
+import { registerJob, startJobs } from './jobs/runner.js';
+import { trustLevelJob } from './features/trust/trust.service.js';
+import { badgesSweepJob } from './features/badges/badges.service.js';
 import { prune } from './web/ratelimit.js';
 
 /** Process entry: config → database (migrated) → app → listen, with graceful shutdown. */
@@ -27,6 +30,10 @@ async function main(): Promise<void> {
   }, 10 * 60 * 1000);
   housekeeping.unref();
 
+  registerJob(trustLevelJob);
+  registerJob(badgesSweepJob);
+  const jobs = startJobs({ db: handle.db, engine: handle.engine, log: app.log });
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -36,7 +43,8 @@ async function main(): Promise<void> {
     clearInterval(housekeeping);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    await app.close(); // finishes in-flight requests
+    await jobs.stop(); // lets a running job finish
+    await app.close(); // finishes in-flight requests, then flushes the activity buffer
     await handle.close();
     process.exit(0);
   };

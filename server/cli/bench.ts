@@ -23,10 +23,16 @@ const BASELINE_SQL = `select p.id, p.post_number, p.body_html, p.created_at, u.u
   from posts p join users u on u.id = p.user_id
   where p.topic_id = $1 and p.post_number between 1 and 20 order by p.post_number`;
 const children: ChildProcess[] = [];
+/** Posts the toggle scenario cycles through: each is toggled on, then off on the next pass (bounded by the daily limit). */
+const REACT_POSTS = 100;
 let stopping = false;
 
-interface Target { topics: { id: number; slug: string }[]; categorySlug: string; cookie: string }
-interface Scenario { name: string; port: () => number; pid: () => number; paths: string[]; headers?: Record<string, string>; check?: string }
+interface Target { topics: { id: number; slug: string }[]; categorySlug: string; cookie: string; reactPosts: number[] }
+interface Scenario {
+  name: string; port: () => number; pid: () => number; paths: string[]; headers?: Record<string, string>; check?: string;
+  /** A POST scenario sends this urlencoded body to every path (GET when absent). */
+  body?: string;
+}
 interface Row { name: string; rps: number; p50: number; p99: number; rssMb: number; cpuMs: number; non2xx: number; errors: number; codes: string }
 
 const args = parseArgs({
@@ -89,9 +95,17 @@ async function prepare(posts: number): Promise<Target> {
     const sample = await sql<{ id: number; slug: string }>`select id, slug from topics where deleted_at is null order by hashint4(id) limit 1000`.execute(db);
     const category = await db.selectFrom('categories').select('slug').orderBy('topic_count', 'desc').executeTakeFirstOrThrow();
     const user = await db.selectFrom('users').select('id').where('role', '=', 'member').orderBy('id').executeTakeFirstOrThrow();
+    // TL4's daily reaction limit (150) stays above the REACT_POSTS reactions the toggle scenario can hold at once.
+    await db.updateTable('users').set({ trust_level: 4 }).where('id', '=', user.id).execute();
     const token = randomToken();
     await db.insertInto('sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: new Date(Date.now() + 30 * 86400_000) }).execute();
-    return { topics: sample.rows, categorySlug: category.slug, cookie: `veche_session=${token}` };
+    // Live posts by other people in open topics, spread over the forum: the toggle scenario reacts to these.
+    const react = await sql<{ id: number }>`
+      select p.id from posts p join topics t on t.id = p.topic_id join categories c on c.id = t.category_id
+      where p.user_id <> ${user.id} and p.deleted_at is null and p.hidden_at is null and t.deleted_at is null and t.locked_at is null
+        and c.read_access = 'everyone'
+      order by hashint4(p.id) limit ${REACT_POSTS}`.execute(db);
+    return { topics: sample.rows, categorySlug: category.slug, cookie: `veche_session=${token}`, reactPosts: react.rows.map((r) => r.id) };
   } finally {
     await close();
   }
@@ -130,12 +144,14 @@ async function waitReady(child: ChildProcess, port: number): Promise<void> {
   throw new Error(`server on port ${port} not ready after 60 s`);
 }
 
-/** The cookies a signed-in browser sends after its first page: the session plus the CSRF secret that page set. */
-async function browserCookies(port: number, session: string): Promise<string> {
+/** What a signed-in browser holds after its first page: the session plus the CSRF secret that page set, and the page's token. */
+async function browserCookies(port: number, session: string): Promise<{ cookie: string; csrf: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie: session } });
-  await res.arrayBuffer();
-  const csrf = res.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('veche_csrf='));
-  return [session, ...csrf].join('; ');
+  const html = await res.text();
+  const secret = res.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('veche_csrf='));
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? /"X-CSRF-Token":"([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token on the signed-in home page');
+  return { cookie: [session, ...secret].join('; '), csrf: token };
 }
 
 /** VmRSS of a process in MB, from /proc. */
@@ -150,12 +166,18 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Fetches a scenario's first path once: it must answer 200 and, when given, contain the expected text. */
+/**
+ * Requests a scenario's first path once: it must answer 200 and, when given, contain the expected text.
+ * A POST (a toggle) is sent twice, so the state the measurement starts from is unchanged.
+ */
 async function sanityCheck(s: Scenario): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${s.port()}${s.paths[0]}`, { headers: s.headers });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`${s.name}: GET ${s.paths[0]} answered ${res.status}`);
-  if (s.check && !body.includes(s.check)) throw new Error(`${s.name}: page does not contain "${s.check}" (not signed in?)`);
+  const method = s.body === undefined ? 'GET' : 'POST';
+  for (let i = 0; i < (method === 'POST' ? 2 : 1); i++) {
+    const res = await fetch(`http://127.0.0.1:${s.port()}${s.paths[0]}`, { method, headers: s.headers, body: s.body });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`${s.name}: ${method} ${s.paths[0]} answered ${res.status}`);
+    if (s.check && !body.includes(s.check)) throw new Error(`${s.name}: response does not contain "${s.check}" (not signed in?)`);
+  }
 }
 
 /** One autocannon run against a scenario, rotating through its paths. */
@@ -167,7 +189,7 @@ function fire(s: Scenario, seconds: number, connections: number): Promise<autoca
     connections,
     duration: seconds,
     headers: s.headers,
-    requests: [{ setupRequest: (req) => ({ ...req, path: next() }) }],
+    requests: [{ method: s.body === undefined ? 'GET' : 'POST', body: s.body, setupRequest: (req) => ({ ...req, path: next() }) }],
   });
 }
 
@@ -202,6 +224,10 @@ function report(rows: Row[], failures: string[]): void {
   console.log('');
   check('topic page vs baseline', pct(anon?.rps ?? NaN, base?.rps), 50);
   check('signed-in topic page vs anonymous', pct(find('topic (signed in)')?.rps ?? NaN, anon?.rps), 60);
+  // A read page over indexed aggregates: held to the topic page's target. A toggle is a write transaction
+  // (row lock, reaction insert/delete, counts, ledger reconciliation): held to a quarter of a signed-in read.
+  check('leaderboard page vs baseline', pct(find('leaderboard')?.rps ?? NaN, base?.rps), 50);
+  check('reaction toggles vs signed-in topic page', pct(find('reaction toggle (signed in)')?.rps ?? NaN, find('topic (signed in)')?.rps), 25);
   for (const r of rows.filter((x) => x.non2xx || x.errors)) console.log(`BUG  ${r.name}: ${r.non2xx} non-2xx (${r.codes || '-'}), ${r.errors} connection errors`);
   for (const f of failures) console.log(`BUG  ${f} (scenario skipped)`);
 }
@@ -235,13 +261,21 @@ async function main(): Promise<void> {
   const baseline = startChild('server/cli/bench.ts', ['--serve-baseline', '--port', String(basePort), '--database-url', dbUrl], {});
   await Promise.all([waitReady(app, appPort), waitReady(baseline, basePort)]);
   const topicPaths = target.topics.map((t) => `/t/${t.id}/${t.slug}`);
-  const signedIn = await browserCookies(appPort, target.cookie);
+  const browser = await browserCookies(appPort, target.cookie);
+  const signedIn = browser.cookie;
+  // htmx toggles (200 with the updated bar; a plain form post would answer 303) with the token in the header.
+  const toggleHeaders = { cookie: signedIn, 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', 'x-csrf-token': browser.csrf };
   const onApp = { port: () => appPort, pid: () => app.pid! };
   const scenarios: Scenario[] = [
     { name: 'topic (anonymous)', ...onApp, paths: topicPaths },
     { name: 'topic (signed in)', ...onApp, paths: topicPaths, headers: { cookie: signedIn }, check: 'action="/logout"' },
     { name: 'category', ...onApp, paths: [`/c/${target.categorySlug}`] },
     { name: 'home', ...onApp, paths: ['/'] },
+    { name: 'leaderboard', ...onApp, paths: ['/leaderboard?period=week', '/leaderboard?period=month', '/leaderboard?period=all'], check: 'leaders-reputation-list' },
+    {
+      name: 'reaction toggle (signed in)', ...onApp, paths: target.reactPosts.map((id) => `/posts/${id}/reactions`),
+      headers: toggleHeaders, body: 'reaction=thumbs_up', check: 'thumbs_up',
+    },
     { name: 'baseline', port: () => basePort, pid: () => baseline.pid!, paths: target.topics.map((t) => `/b/${t.id}`) },
   ];
   const rows: Row[] = [];

@@ -3,6 +3,7 @@ import { COOK_VERSION, cook } from '../content/cook.js';
 import type { Database } from '../db/index.js';
 import type { CategoryKind } from '../db/types.js';
 import { hashPassword } from '../features/accounts/passwords.js';
+import { DEFAULT_SETTINGS } from '../features/settings/settings.js';
 import { emailKey, usernameKey } from '../lib/identity.js';
 import { slugify } from '../lib/slug.js';
 import { Progress } from './progress.js';
@@ -243,6 +244,65 @@ async function refreshCounters(db: Database, categoryIds: number[], userIds: num
     where u.id = k.id`.execute(db);
 }
 
+/**
+ * Reactions on the seeded posts (0–3 each, never by the post's author), spread from the post's time to a day ago,
+ * and accepted answers on about 40 % of the seeded questions that have a reply by someone else — with the ledger
+ * rows reconciliation would have written for them (`reaction:<id>`, `accept:<post>`, `accept_own:<post>`, same
+ * deltas, reasons, actors and times), posts.reaction_counts, and users.reputation set to each user's ledger sum.
+ */
+async function seedReputation(db: Database, topicIds: number[], userPool: number[], userIds: number[]): Promise<void> {
+  const kinds = DEFAULT_SETTINGS.reactions.map((r) => r.key);
+  const weights = DEFAULT_SETTINGS.reactions.map((r) => r.weight);
+  const { accepted_answer: credit, accept_own: ownCredit } = DEFAULT_SETTINGS.reputation;
+  const frac = (salt: number) => sql`((hashint8(p.id::bigint * ${salt} + g.k) & 1048575)::float8 / 1048576)`;
+  await sql`
+    insert into reactions (post_id, user_id, kind, weight, created_at)
+    select p.id, r.uid, (${kinds}::text[])[r.k], (${weights}::int[])[r.k],
+           greatest(p.created_at, least(now() - interval '1 day', p.created_at + (now() - p.created_at) * ${frac(97)} ^ 3))
+    from posts p
+    cross join generate_series(1, 3) as g(k)
+    cross join lateral (select (${userPool}::int[])[1 + (hashint8(p.id::bigint * 131 + g.k) & 2147483647) % ${userPool.length}] as uid,
+                               1 + (hashint8(p.id::bigint * 17 + g.k) & 2147483647) % ${kinds.length} as k) r
+    where p.topic_id = any(${topicIds}::int[]) and g.k <= (hashint4(p.id) & 3) and r.uid <> p.user_id
+    on conflict do nothing`.execute(db);
+  await sql`
+    update posts p set reaction_counts = c.counts
+    from (select post_id, jsonb_object_agg(kind, n) as counts
+          from (select r.post_id, r.kind, count(*)::int as n from reactions r join posts q on q.id = r.post_id
+                where q.topic_id = any(${topicIds}::int[]) group by r.post_id, r.kind) s
+          group by post_id) c
+    where p.id = c.post_id`.execute(db);
+  await sql`
+    insert into reputation_events (user_id, delta, reason, source, post_id, actor_id, created_at)
+    select p.user_id, r.weight, 'reaction', 'reaction:' || r.id, r.post_id, r.user_id, r.created_at
+    from reactions r join posts p on p.id = r.post_id
+    where p.topic_id = any(${topicIds}::int[]) and r.weight <> 0`.execute(db);
+  // The asker accepts one reply by someone else: the first such reply at or after a pseudo-random post number.
+  await sql`
+    update topics t set solved_post_id = a.post_id, solved_by_id = t.user_id, solved_credit = ${credit}, solved_own_credit = ${ownCredit},
+           solved_at = least(now(), a.created_at + interval '3 hours')
+    from (select distinct on (t.id) t.id as topic_id, p.id as post_id, p.created_at
+          from topics t join categories c on c.id = t.category_id
+          join posts p on p.topic_id = t.id and p.post_number > 1 and p.user_id <> t.user_id
+          where t.id = any(${topicIds}::int[]) and c.kind = 'questions' and (hashint4(t.id) & 1023) < 410
+          order by t.id, p.post_number < 2 + (hashint4(t.id * 7) & 2147483647) % greatest(t.last_post_number - 1, 1), p.post_number) a
+    where t.id = a.topic_id`.execute(db);
+  await sql`
+    insert into reputation_events (user_id, delta, reason, source, post_id, actor_id, created_at)
+    select p.user_id, t.solved_credit, 'accepted_answer', 'accept:' || p.id, p.id, t.solved_by_id, t.solved_at
+    from topics t join posts p on p.id = t.solved_post_id
+    where t.id = any(${topicIds}::int[]) and t.solved_credit <> 0
+    union all
+    select t.user_id, t.solved_own_credit, 'accept_own', 'accept_own:' || p.id, p.id, t.solved_by_id, t.solved_at
+    from topics t join posts p on p.id = t.solved_post_id
+    where t.id = any(${topicIds}::int[]) and t.solved_own_credit <> 0`.execute(db);
+  await sql`
+    update users u set reputation = coalesce(l.total, 0)
+    from (select id from users where id = any(${userIds}::int[])) k
+    left join (select user_id, sum(delta)::int as total from reputation_events where user_id = any(${userIds}::int[]) group by user_id) l on l.user_id = k.id
+    where u.id = k.id`.execute(db);
+}
+
 /** Bulk-seeds categories, users, topics and posts in one transaction, keeping every counter consistent. */
 export async function seedForum(db: Database, opts: SeedOptions): Promise<SeedResult> {
   const rnd = prng(20_240_601);
@@ -261,9 +321,12 @@ export async function seedForum(db: Database, opts: SeedOptions): Promise<SeedRe
     const pinned = new Set(categoryIds.map((_, i) => i));
     let batch: PlannedTopic[] = [];
     let inBatch = 0;
+    const topicIds: number[] = [];
     for (let i = 0; i <= counts.length; i++) {
       if (i === counts.length || inBatch >= POSTS_PER_BATCH) {
-        await insertPosts(trx, await insertTopics(trx, batch), userPool, md, html);
+        const ids = await insertTopics(trx, batch);
+        topicIds.push(...ids);
+        await insertPosts(trx, ids, userPool, md, html);
         progress.tick(inBatch);
         batch = [];
         inBatch = 0;
@@ -273,11 +336,12 @@ export async function seedForum(db: Database, opts: SeedOptions): Promise<SeedRe
       inBatch += counts[i]!;
     }
     await refreshCounters(trx, categoryIds, userIds);
+    await seedReputation(trx, topicIds, userPool, userIds);
     return { users: userIds.length, topics, posts: opts.posts, categories: categoryIds.length };
   });
   progress.finish();
   // The counter updates left a dead copy of every seeded user row; autovacuum would clean it up later.
   await sql`vacuum analyze users, categories`.execute(db);
-  await sql`analyze topics, posts`.execute(db);
+  await sql`analyze topics, posts, reactions, reputation_events`.execute(db);
   return result;
 }

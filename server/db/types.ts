@@ -31,6 +31,10 @@ export interface UsersTable {
   bio_md: Generated<string>;
   bio_html: Generated<string>;
   bio_cook_version: Generated<number>;
+  /** Set by staff: the automatic trust rules leave a locked level alone (0005_trust_levels). */
+  trust_level_locked: Generated<boolean>;
+  /** When the trust level last changed (TL3's demotion grace period counts from it). */
+  trust_level_changed_at: NullableTimestamp;
 }
 
 export interface SessionsTable {
@@ -154,6 +158,70 @@ export interface ReputationEventsTable {
   created_at: Timestamp;
 }
 
+/** Built-in badges have a key (rule and texts in code); custom ones carry their own texts (0006_badges). */
+export interface BadgesTable {
+  id: Generated<number>;
+  key: string | null;
+  icon: string;
+  name_en: Generated<string>;
+  name_ru: Generated<string>;
+  description_en: Generated<string>;
+  description_ru: Generated<string>;
+  position: Generated<number>;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface UserBadgesTable {
+  id: Generated<number>;
+  user_id: number;
+  badge_id: number;
+  granted_at: Timestamp;
+  granted_by: number | null;
+  reason: string | null;
+  post_id: number | null;
+}
+
+export interface BadgeEventsTable {
+  id: Generated<number>;
+  badge_id: number;
+  user_id: number;
+  action: 'grant' | 'revoke';
+  actor_id: number | null;
+  reason: Generated<string>;
+  created_at: Timestamp;
+}
+
+/** Per user per topic: the highest post number read (0005_trust_levels). */
+export interface TopicReadsTable {
+  user_id: number;
+  topic_id: number;
+  last_read_post_number: number;
+  updated_at: Timestamp;
+}
+
+export interface UserVisitsTable {
+  user_id: number;
+  /** A UTC day, 'YYYY-MM-DD' on the way in. */
+  day: ColumnType<Date, string, string>;
+}
+
+export interface UserStatsTable {
+  user_id: number;
+  topics_entered: Generated<number>;
+  posts_read: Generated<number>;
+  time_read_seconds: Generated<number>;
+  days_visited: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface JobRunsTable {
+  name: string;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  error: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -165,6 +233,13 @@ export interface DB {
   settings: SettingsTable;
   reactions: ReactionsTable;
   reputation_events: ReputationEventsTable;
+  topic_reads: TopicReadsTable;
+  user_visits: UserVisitsTable;
+  user_stats: UserStatsTable;
+  job_runs: JobRunsTable;
+  badges: BadgesTable;
+  user_badges: UserBadgesTable;
+  badge_events: BadgeEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -176,3 +251,4 @@ export type Post = Selectable<PostsTable>;
 export type PostRevision = Selectable<PostRevisionsTable>;
 export type Reaction = Selectable<ReactionsTable>;
 export type ReputationEvent = Selectable<ReputationEventsTable>;
+export type Badge = Selectable<BadgesTable>;

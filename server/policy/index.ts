@@ -144,8 +144,22 @@ export function canAccessAdmin(viewer: MaybeViewer): boolean {
   return isAdmin(viewer) && !isSuspended(viewer);
 }
 
+/** Creating custom badges and granting or revoking them belongs to the admin area. */
+export function canManageBadges(viewer: MaybeViewer): viewer is Viewer {
+  return canAccessAdmin(viewer);
+}
+
 /** Admins change other people's roles, never their own (so the last admin cannot lock everyone out by accident). */
 export function canChangeRole(viewer: MaybeViewer, target: { id: number }): boolean {
+  return canAccessAdmin(viewer) && viewer!.id !== target.id;
+}
+
+/**
+ * Setting and locking trust levels lives on /admin/users, so it is for admins (the /admin guard). Opening it to
+ * moderators would need a users area outside /admin with its own guard; until then this stays with canAccessAdmin.
+ * Like roles, never one's own (an admin does not vouch for themselves).
+ */
+export function canSetTrustLevel(viewer: MaybeViewer, target: { id: number }): boolean {
   return canAccessAdmin(viewer) && viewer!.id !== target.id;
 }
 

@@ -565,7 +565,7 @@ describe('profile /u/:username', () => {
       const doc = dom(res.body);
       expect(text(doc.querySelector('main h1'))).toBe('Counter_Ann');
       const stats = Object.fromEntries(Array.from(doc.querySelectorAll('.stats > div')).map((d) => [text(d.querySelector('dt')), text(d.querySelector('dd'))]));
-      expect(stats).toEqual({ Topics: '2', Replies: '1', Reputation: '0' });
+      expect(stats).toEqual({ Topics: '2', Replies: '1', Reputation: '0', 'Accepted answers': '0' });
     }
   });
 

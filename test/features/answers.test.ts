@@ -1,3 +1,4 @@
+import { forgetCachedSettings } from '../../server/features/settings/settings.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Category, User } from '../../server/db/types.js';
@@ -138,10 +139,12 @@ describe('accepting an answer', () => {
   it('uses the weights in force when the answer was accepted', async () => {
     const { asker, answerer, reply } = await question();
     await ctx.db.insertInto('settings').values({ key: 'reputation', value: JSON.stringify({ accepted_answer: 20, accept_own: 3 }) }).execute();
+    forgetCachedSettings(ctx.db);
     try {
       expect((await (await signedIn(asker)).post(`/posts/${reply.id}/accept`)).statusCode).toBe(303);
     } finally {
       await ctx.db.deleteFrom('settings').where('key', '=', 'reputation').execute();
+      forgetCachedSettings(ctx.db);
     }
     expect([await reputation(answerer), await reputation(asker)]).toEqual([20, 3]);
     // A later reconciliation (a delete) takes back exactly what was given.

@@ -1,3 +1,4 @@
+import { forgetCachedSettings } from '../../server/features/settings/settings.js';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -239,6 +240,7 @@ describe('settings', () => {
     await expect(updateSettings(ctx.db, { reactions: [{ key: 'Bad Key', emoji: '👍', weight: 1 }] })).rejects.toBeInstanceOf(InvalidSettingError);
     await expect(updateSettings(ctx.db, { reactions: [] })).rejects.toBeInstanceOf(InvalidSettingError);
     await ctx.db.insertInto('settings').values({ key: 'reaction_daily_limits', value: '"lots"' }).execute();
+    forgetCachedSettings(ctx.db);
     const merged = await getSettings(ctx.db);
     expect(merged.reaction_daily_limits).toEqual(DEFAULT_SETTINGS.reaction_daily_limits);
     expect(merged.reputation.accepted_answer).toBe(20);

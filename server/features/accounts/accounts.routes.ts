@@ -6,7 +6,10 @@ import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/
 import { redirect, render, safeLocalPath } from '../../web/render.js';
 import { endSession, startSession } from '../../web/session.js';
 import { LOCALE_COOKIE } from '../../web/plugins.js';
+import { countAcceptedAnswers } from '../reputation/leaderboard.queries.js';
 import * as q from './accounts.queries.js';
+import { listUserBadges } from '../badges/badges.queries.js';
+import { badgeText } from '../badges/badges.rules.js';
 import { LocaleBody, LocaleParams, LoginBody, NextQuery, SignupBody, UsernameParams } from './accounts.schemas.js';
 import * as service from './accounts.service.js';
 
@@ -109,10 +112,13 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
   app.get('/u/:username', { schema: { params: UsernameParams } }, async (request, reply) => {
     const user = await q.findUserByUsername(db, request.params.username);
     if (!user) throw new NotFoundError();
-    const [topics, posts] = await Promise.all([
+    const [topics, posts, acceptedAnswers, badgeRows] = await Promise.all([
       q.listRecentTopicsBy(db, request.viewer, user.id),
       q.listRecentPostsBy(db, request.viewer, user.id),
+      countAcceptedAnswers(db, request.viewer, user.id),
+      listUserBadges(db, user.id),
     ]);
-    return render(request, reply, { page: 'accounts/profile', title: user.display_name || user.username, data: { user, topics, posts } });
+    const badges = badgeRows.map((b) => ({ ...b, ...badgeText(b, request.i18n) }));
+    return render(request, reply, { page: 'accounts/profile', title: user.display_name || user.username, data: { user, topics, posts, acceptedAnswers, badges } });
   });
 }

@@ -2,14 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { parseId } from '../../lib/ids.js';
-import { canChangeRole } from '../../policy/index.js';
+import { canChangeRole, canSetTrustLevel } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { redirect, render } from '../../web/render.js';
+import { setTrustLevel } from '../trust/trust.service.js';
 import { setRole } from './accounts.service.js';
 
 const ROLES = ['member', 'moderator', 'staff', 'admin'] as const;
 const UsersQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 60 })), before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,9}$' })) });
 const RoleBody = Type.Object({ role: Type.Union(ROLES.map((r) => Type.Literal(r))) });
+const TrustBody = Type.Object({ trust_level: Type.String({ pattern: '^[0-4]$' }), locked: Type.Optional(Type.Literal('1')) });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 12 }) });
 const PAGE = 50;
 
@@ -20,7 +22,7 @@ export default async function usersAdminRoutes(fastify: FastifyInstance): Promis
 
   app.get('/', { schema: { querystring: UsersQuery } }, async (request, reply) => {
     const search = (request.query.q ?? '').trim().normalize('NFKC').toLowerCase();
-    let query = db.selectFrom('users').select(['id', 'username', 'email', 'role', 'trust_level', 'created_at', 'post_count']);
+    let query = db.selectFrom('users').select(['id', 'username', 'email', 'role', 'trust_level', 'trust_level_locked', 'created_at', 'post_count']);
     if (search) query = query.where((eb) => eb.or([eb('username_key', 'like', `${search.replace(/[\\%_]/g, '\\$&')}%`), eb('email_key', '=', search)]));
     // parseId, not Number: the pattern lets through 10-digit values beyond PostgreSQL's integer range.
     const before = request.query.before ? parseId(request.query.before) : null;
@@ -37,6 +39,16 @@ export default async function usersAdminRoutes(fastify: FastifyInstance): Promis
     if (!user) throw new NotFoundError();
     if (!canChangeRole(request.viewer, user)) throw new ForbiddenError('admin.users.ownRole');
     await setRole(db, user.id, request.body.role);
+    return redirect(request, reply, '/admin/users');
+  });
+
+  /** Sets a user's trust level (0–4) and whether the automatic rules may change it afterwards. */
+  app.post('/:id/trust', { schema: { params: IdParams, body: TrustBody } }, async (request, reply) => {
+    const id = parseId(request.params.id);
+    const user = id && (await db.selectFrom('users').select(['id']).where('id', '=', id).executeTakeFirst());
+    if (!user) throw new NotFoundError();
+    if (!canSetTrustLevel(request.viewer, user)) throw new ForbiddenError('admin.users.ownTrust');
+    await setTrustLevel(db, user.id, Number(request.body.trust_level), request.body.locked === '1');
     return redirect(request, reply, '/admin/users');
   });
 }

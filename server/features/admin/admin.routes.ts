@@ -3,6 +3,7 @@ import { canAccessAdmin } from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import categoriesAdminRoutes from '../categories/categories.admin.routes.js';
 import usersAdminRoutes from '../accounts/users.admin.routes.js';
+import badgesAdminRoutes from '../badges/badges.admin.routes.js';
 import settingsAdminRoutes from '../settings/settings.admin.routes.js';
 
 /**
@@ -17,4 +18,5 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(categoriesAdminRoutes, { prefix: '/categories' });
   await app.register(usersAdminRoutes, { prefix: '/users' });
   await app.register(settingsAdminRoutes, { prefix: '/settings' });
+  await app.register(badgesAdminRoutes, { prefix: '/badges' });
 }

@@ -11,6 +11,7 @@ import { listQuestions, type QuestionFilter, TOPICS_PER_PAGE, type TopicRow } fr
 import { pageOf, topicUrl } from '../topics/topics.routes.js';
 import { AnswerParams, QuestionListParams, QuestionListQuery } from './answers.schemas.js';
 import * as service from './answers.service.js';
+import { awardAfterCommit } from '../badges/badges.service.js';
 
 type Found = NonNullable<Awaited<ReturnType<typeof findPostForViewer>>>;
 
@@ -42,6 +43,7 @@ export default async function answersRoutes(fastify: FastifyInstance): Promise<v
       const viewer = request.viewer;
       if (!viewer || !action.allowed(viewer, found)) throw new ForbiddenError(FORBIDDEN_KEY[action.path as keyof typeof FORBIDDEN_KEY]);
       await action.run(db, viewer, found.post.id);
+      await awardAfterCommit(db, [found.post.user_id], request.log);
       if (isHtmx(request)) return reply.header('HX-Refresh', 'true').code(204).send();
       return reply.redirect(topicUrl(found.topic, pageOf(found.post.post_number), found.post.id), 303);
     });

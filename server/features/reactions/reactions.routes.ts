@@ -11,6 +11,7 @@ import { pageOf, topicUrl } from '../topics/topics.routes.js';
 import * as q from './reactions.queries.js';
 import { ReactionBody, ReactionParams } from './reactions.schemas.js';
 import * as service from './reactions.service.js';
+import { awardAfterCommit } from '../badges/badges.service.js';
 
 type Found = NonNullable<Awaited<ReturnType<typeof findPostForViewer>>>;
 
@@ -56,6 +57,7 @@ export default async function reactionsRoutes(fastify: FastifyInstance): Promise
     if (!reaction) throw new BadInputError('unknown reaction');
     try {
       const { counts } = await service.toggleReaction(db, viewer, post.id, reaction, dailyReactionLimit(settings, viewer.trust_level));
+      await awardAfterCommit(db, [post.user_id], request.log);
       if (!isHtmx(request)) return reply.redirect(postUrl(found), 303);
       return renderBar(request, reply, found, settings, { counts });
     } catch (err) {

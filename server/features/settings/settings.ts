@@ -15,6 +15,25 @@ export interface ReactionDef {
   weight: number;
 }
 
+/** Automatic trust-level thresholds (Discourse-like defaults); TL4 is only ever granted by staff. */
+export interface TrustLevelSettings {
+  tl1: { topics_entered: number; posts_read: number; minutes_read: number };
+  tl2: { days_visited: number; topics_entered: number; posts_read: number; reactions_given: number; reactions_received: number; replied_topics: number };
+  /** Over the last `period_days`: percentages are of days in the period and of recent topics / their posts. */
+  tl3: {
+    period_days: number;
+    days_visited_pct: number;
+    replied_topics: number;
+    topics_read_pct: number;
+    posts_read_pct: number;
+    reactions_given: number;
+    reactions_received: number;
+    max_posts_hidden: number;
+    /** A new TL3 is not demoted before this many days have passed since the change. */
+    grace_days: number;
+  };
+}
+
 export interface Settings {
   /** The reactions offered on posts, in display order. */
   reactions: ReactionDef[];
@@ -70,6 +89,25 @@ export function parseDailyLimits(raw: unknown): number[] | undefined {
   return [...raw];
 }
 
+/** Each group must carry exactly the default's fields, each an integer in 0..100000 (percentages 0..100, period ≥ 1). */
+export function parseTrustLevels(raw: unknown): TrustLevelSettings | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const out: Record<string, Record<string, number>> = {};
+  for (const [group, defaults] of Object.entries(DEFAULT_TRUST_LEVELS) as [string, Record<string, number>][]) {
+    const given = (raw as Record<string, unknown>)[group];
+    if (!given || typeof given !== 'object') return undefined;
+    out[group] = {};
+    for (const field of Object.keys(defaults)) {
+      const v = (given as Record<string, unknown>)[field];
+      const max = field.endsWith('_pct') ? 100 : 100_000;
+      const min = field === 'period_days' ? 1 : 0;
+      if (!isInt(v, min, max)) return undefined;
+      out[group][field] = v;
+    }
+  }
+  return out as unknown as TrustLevelSettings;
+}
+
 const PARSERS: { [K in keyof Settings]: (raw: unknown) => Settings[K] | undefined } = {
   reactions: parseReactions,
   reputation: parseReputationWeights,
@@ -93,7 +131,24 @@ export function mergeSettings(rows: { key: string; value: unknown }[]): Settings
 
 /** The current settings, typed and complete. */
 export async function getSettings(db: Database): Promise<Settings> {
-  return mergeSettings(await db.selectFrom('settings').select(['key', 'value']).execute());
+  const hit = cache.get(db);
+  if (hit && hit.until > Date.now()) return hit.settings;
+  const settings = mergeSettings(await db.selectFrom('settings').select(['key', 'value']).execute());
+  cache.set(db, { settings, until: Date.now() + SETTINGS_TTL_MS });
+  return settings;
+}
+
+/**
+ * Settings are read on hot pages (the reaction set on every topic page), so each instance keeps them for a
+ * few seconds instead of asking the database every time — a round trip costs more than the page's own query.
+ * updateSettings clears this instance's copy at once; other instances pick the change up within the TTL.
+ */
+const SETTINGS_TTL_MS = 5_000;
+const cache = new WeakMap<Database, { settings: Settings; until: number }>();
+
+/** Forgets this instance's cached settings (for code and tests that write the table directly). */
+export function forgetCachedSettings(db: Database): void {
+  cache.delete(db);
 }
 
 /** Thrown by updateSettings for a value that does not parse; `key` names the setting. */
@@ -120,6 +175,7 @@ export async function updateSettings(db: Database, patch: Partial<Settings>): Pr
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value'), updated_at: sql`now()` }))
       .execute();
   }
+  cache.delete(db);
   return getSettings(db);
 }
 
@@ -131,10 +187,49 @@ export async function resetSettings(db: Database, keys?: (keyof Settings)[]): Pr
     q = q.where('key', 'in', keys);
   }
   await q.execute();
+  cache.delete(db);
 }
 
 /** The daily reaction limit for a trust level (clamped to 0..4). */
 export function dailyReactionLimit(settings: Settings, trustLevel: number): number {
   const level = Math.min(4, Math.max(0, Math.trunc(trustLevel)));
   return settings.reaction_daily_limits[level] ?? DEFAULT_SETTINGS.reaction_daily_limits[level]!;
+}
+
+/*
+ * Trust-level thresholds are a settings key of their own ("trust_levels" in the same table) rather than a field
+ * of `Settings`: the general settings form builds a complete `Settings` patch and knows nothing of them.
+ */
+export const DEFAULT_TRUST_LEVELS: Readonly<TrustLevelSettings> = Object.freeze({
+  tl1: { topics_entered: 5, posts_read: 30, minutes_read: 10 },
+  tl2: { days_visited: 15, topics_entered: 20, posts_read: 100, reactions_given: 1, reactions_received: 1, replied_topics: 3 },
+  tl3: {
+    period_days: 100,
+    days_visited_pct: 50,
+    replied_topics: 10,
+    topics_read_pct: 25,
+    posts_read_pct: 25,
+    reactions_given: 30,
+    reactions_received: 20,
+    max_posts_hidden: 5,
+    grace_days: 14,
+  },
+});
+
+/** The trust-level thresholds in force (stored value, or the defaults when absent or no longer valid). */
+export async function getTrustLevelSettings(db: Database): Promise<TrustLevelSettings> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', 'trust_levels').executeTakeFirst();
+  return (row && parseTrustLevels(row.value)) ?? (structuredClone(DEFAULT_TRUST_LEVELS) as TrustLevelSettings);
+}
+
+/** Stores the trust-level thresholds; throws InvalidSettingError('trust_levels') for a value that does not parse. */
+export async function updateTrustLevelSettings(db: Database, value: unknown): Promise<TrustLevelSettings> {
+  const parsed = parseTrustLevels(value);
+  if (!parsed) throw new InvalidSettingError('trust_levels');
+  await db
+    .insertInto('settings')
+    .values({ key: 'trust_levels', value: JSON.stringify(parsed) })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value'), updated_at: sql`now()` }))
+    .execute();
+  return parsed;
 }

@@ -8,11 +8,11 @@ import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/
 import { isHtmx, redirect, render } from '../../web/render.js';
 import { listPostableCategories } from '../categories/categories.queries.js';
 import { findPostForViewer } from '../posts/posts.queries.js';
-import { listViewerReactions } from '../reactions/reactions.queries.js';
 import { getSettings } from '../settings/settings.js';
 import * as q from './topics.queries.js';
 import { NewTopicBody, NewTopicQuery, PreviewBody, ReplyBody, ReplyFormQuery, TopicParams, TopicQuery } from './topics.schemas.js';
 import * as service from './topics.service.js';
+import { awardAfterCommit } from '../badges/badges.service.js';
 
 export function topicUrl(topic: { id: number; slug: string }, page = 1, postId?: number): string {
   return `/t/${topic.id}/${topic.slug}${page > 1 ? `?page=${page}` : ''}${postId ? `#post-${postId}` : ''}`;
@@ -83,11 +83,10 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     const pages = Math.max(1, pageOf(topic.last_post_number));
     if (page > pages) throw new NotFoundError();
     const from = (page - 1) * q.POSTS_PER_PAGE + 1;
-    const [posts, settings] = await Promise.all([q.listPostRange(db, topic.id, from, from + q.POSTS_PER_PAGE - 1), getSettings(db)]);
     const viewer = request.viewer;
-    // The viewer's own reactions for the whole page in one query.
-    const mine = viewer ? await listViewerReactions(db, viewer.id, posts.map((p) => p.id)) : new Map<number, string[]>();
-    const items = posts.map((post) => ({ post, can: postPermissions(viewer, topic, post, config.newUserEditWindowHours), mine: mine.get(post.id) ?? [] }));
+    const [posts, settings] = await Promise.all([q.listPostRange(db, topic.id, from, from + q.POSTS_PER_PAGE - 1, viewer?.id ?? null), getSettings(db)]);
+    if (viewer) app.activity.recordTopicView(viewer.id, topic.id, posts.at(-1)?.post_number ?? 0);
+    const items = posts.map((post) => ({ post, can: postPermissions(viewer, topic, post, config.newUserEditWindowHours), mine: post.my_reactions }));
     return render(request, reply, {
       page: 'topics/show',
       title: topic.title,
@@ -146,6 +145,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     if (request.validationError) return failed(fieldErrors(request.i18n, request.validationError));
     try {
       const post = await service.replyToTopic(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
+      await awardAfterCommit(db, [viewer.id], request.log);
       if (!isHtmx(request)) return reply.redirect(topicUrl(topic, pageOf(post.post_number), post.id), 303);
       const [row] = await q.listPostRange(db, topic.id, post.post_number, post.post_number);
       // The topic as it is now (counts include this reply) for the out-of-band header update.
