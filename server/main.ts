@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { checkEncoding, openDatabase } from './db/index.js';
+import { checkEncoding, databaseOptions, openDatabase } from './db/index.js';
 import { migrateToLatest } from './db/migrator.js';
 import { registerJob, startJobs } from './jobs/runner.js';
 import { trustLevelJob } from './features/trust/trust.service.js';
@@ -11,12 +10,7 @@ import { prune } from './web/ratelimit.js';
 /** Process entry: config → database (migrated) → app → listen, with graceful shutdown. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const handle = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
-    poolMax: config.dbPoolMax,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-  });
+  const handle = await openDatabase(databaseOptions(config));
   await checkEncoding(handle.db);
   if (config.migrateOnStart) await migrateToLatest(handle.db);
   const state = { shuttingDown: false };

@@ -1,13 +1,12 @@
-import path from 'node:path';
 import { loadConfig } from '../config.js';
-import { checkEncoding, openDatabase } from '../db/index.js';
+import { checkEncoding, databaseOptions, openDatabase } from '../db/index.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { run } from './shared.js';
 
 // npm run migrate — applies pending migrations to DATABASE_URL (or the PGlite data folder).
 run(async () => {
   const config = loadConfig();
-  const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite') });
+  const handle = await openDatabase(databaseOptions(config));
   try {
     await checkEncoding(handle.db);
     const applied = await migrateToLatest(handle.db);

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { checkEncoding, openDatabase } from '../db/index.js';
+import { checkEncoding, databaseOptions, openDatabase } from '../db/index.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { forumHasContent, positiveInt, SEED_PASSWORD, seedForum, type SeedOptions } from './seed-data.js';
 
@@ -41,12 +40,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  const handle = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
-    poolMax: 2,
-    statementTimeoutMs: 600_000,
-  });
+  const handle = await openDatabase({ ...databaseOptions(config), poolMax: 2, statementTimeoutMs: 600_000 });
   try {
     await checkEncoding(handle.db);
     await migrateToLatest(handle.db);

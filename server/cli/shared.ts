@@ -1,17 +1,12 @@
-import path from 'node:path';
 import { loadConfig } from '../config.js';
-import { checkEncoding, type DatabaseHandle, openDatabase } from '../db/index.js';
+import { checkEncoding, type DatabaseHandle, databaseOptions, openDatabase } from '../db/index.js';
 import { migrateToLatest } from '../db/migrator.js';
 
 /** Opens the configured database (PostgreSQL or the PGlite data folder) for a command-line task, migrated. */
 export async function openCliDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig();
-  const handle = await openDatabase({
-    url: config.databaseUrl,
-    dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
-    poolMax: 4,
-    statementTimeoutMs: 600_000,
-  });
+  // Long-running maintenance: a small pool and a generous statement timeout.
+  const handle = await openDatabase({ ...databaseOptions(config), poolMax: 4, statementTimeoutMs: 600_000 });
   await checkEncoding(handle.db);
   await migrateToLatest(handle.db);
   return handle;

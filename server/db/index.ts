@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import type { DB } from './types.js';
 
 export type Database = Kysely<DB>;
@@ -25,6 +26,16 @@ export interface DatabaseOptions {
 
 // int8 (count(*), sums) arrives as a string by default; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Connection options from the configuration: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
+export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'dbPoolMax' | 'dbStatementTimeoutMs'>): DatabaseOptions {
+  return {
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? null : path.join(config.dataDir, 'pglite'),
+    poolMax: config.dbPoolMax,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+  };
+}
 
 /** Opens the one database interface the app uses: a pg Pool, or PGlite behind the same Kysely API. */
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
