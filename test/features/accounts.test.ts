@@ -7,7 +7,7 @@ import { createTestApp, type TestContext } from '../helpers/app.js';
 import * as people from '../helpers/people.js';
 import { Client, DEFAULT_PASSWORD } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
-import { dom, text } from '../helpers/html.js';
+import { dom, formField as field, text } from '../helpers/html.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -40,17 +40,6 @@ function headerUser(res: LightMyRequestResponse): string | null {
   return null;
 }
 
-/** A form field as the user sees it: its value, whether it is marked invalid, and the message tied to it. */
-function field(doc: Document, name: string) {
-  const input = doc.querySelector(`#f-${name}`);
-  const describedBy = (input?.getAttribute('aria-describedby') ?? '').split(/\s+/);
-  const error = doc.querySelector(`#f-${name}-error`);
-  return {
-    value: input?.getAttribute('value') ?? null,
-    invalid: input?.getAttribute('aria-invalid') === 'true',
-    error: error && describedBy.includes(`f-${name}-error`) ? text(error) : null,
-  };
-}
 
 function alertText(res: LightMyRequestResponse): string {
   return text(dom(res.body).querySelector('main [role="alert"]'));

@@ -6,7 +6,7 @@ import { createTestApp, type TestContext } from '../helpers/app.js';
 import * as people from '../helpers/people.js';
 import { Client } from '../helpers/client.js';
 import { createCategory, createTopic, createUser } from '../helpers/factories.js';
-import { dom, text } from '../helpers/html.js';
+import { dom, formField as field, text } from '../helpers/html.js';
 
 let ctx: TestContext;
 let admin: User;
@@ -57,16 +57,6 @@ const categoryForm = (overrides: Record<string, string> = {}) => ({
   ...overrides,
 });
 
-function field(doc: Document, name: string) {
-  const input = doc.querySelector(`#f-${name}`);
-  const describedBy = (input?.getAttribute('aria-describedby') ?? '').split(/\s+/);
-  const error = doc.querySelector(`#f-${name}-error`);
-  return {
-    value: input?.getAttribute('value') ?? null,
-    invalid: input?.getAttribute('aria-invalid') === 'true',
-    error: error && describedBy.includes(`f-${name}-error`) ? text(error) : null,
-  };
-}
 
 /** Slugs of the categories in the home page's category list, in order. */
 async function homeCategoryOrder(c: Client = adminClient): Promise<string[]> {

@@ -7,7 +7,7 @@ import { translator } from '../../server/web/i18n/index.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { Client, DEFAULT_PASSWORD } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
-import { dom, text } from '../helpers/html.js';
+import { dom, formField as field, text } from '../helpers/html.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -46,16 +46,6 @@ async function withSession(user: User): Promise<Client> {
   return c;
 }
 
-function field(doc: Document, name: string) {
-  const input = doc.querySelector(`#f-${name}`);
-  const describedBy = (input?.getAttribute('aria-describedby') ?? '').split(/\s+/);
-  const error = doc.querySelector(`#f-${name}-error`);
-  return {
-    value: input?.tagName === 'TEXTAREA' ? (input.textContent ?? '') : (input?.getAttribute('value') ?? null),
-    invalid: input?.getAttribute('aria-invalid') === 'true',
-    error: error && describedBy.includes(`f-${name}-error`) ? text(error) : null,
-  };
-}
 
 /** The signed-in user named by the header's profile link, or null for a guest. */
 function headerUser(res: LightMyRequestResponse): string | null {

@@ -1,12 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
-import { reactionCountDrift } from '../../server/features/reactions/reactions.queries.js';
-import { reputationDrift } from '../../server/features/reputation/reputation.queries.js';
 import { resetSettings, updateSettings } from '../../server/features/settings/settings.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
 import * as people from '../helpers/people.js';
+import * as r from '../helpers/reactions.js';
 
 let ctx: TestContext;
 let author: User;
@@ -26,6 +25,10 @@ afterEach(async () => resetSettings(ctx.db));
 
 const signedIn = (user: User) => people.signedIn(ctx.app, user);
 
+const countsOf = (postId: number) => r.countsOf(ctx.db, postId);
+const reactionRows = (postId: number) => r.reactionRows(ctx.db, postId);
+const expectConsistent = () => r.expectConsistent(ctx.db);
+
 /** A fresh reply by `author` (reactions go to replies and first posts alike). */
 async function newPost() {
   const { topic } = await createTopic(ctx.db, author, cat);
@@ -33,18 +36,8 @@ async function newPost() {
   return { topic, post };
 }
 
-async function countsOf(postId: number) {
-  return (await ctx.db.selectFrom('posts').select('reaction_counts').where('id', '=', postId).executeTakeFirstOrThrow()).reaction_counts;
-}
 
-async function reactionRows(postId: number) {
-  return ctx.db.selectFrom('reactions').select(['user_id', 'kind']).where('post_id', '=', postId).execute();
-}
 
-async function expectConsistent() {
-  expect(await reactionCountDrift(ctx.db)).toEqual([]);
-  expect(await reputationDrift(ctx.db)).toEqual([]);
-}
 
 function button(doc: Document, postId: number, kind: string) {
   return doc.querySelector(`#reactions-${postId} input[name="reaction"][value="${kind}"]`)?.closest('form')?.querySelector('button') ?? null;
