@@ -9,6 +9,8 @@ import { registerWeb } from './web/plugins.js';
 import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
 import answersRoutes from './features/answers/answers.routes.js';
+import flagsRoutes from './features/moderation/flags.routes.js';
+import modRoutes from './features/moderation/mod.routes.js';
 import leaderboardRoutes from './features/reputation/leaderboard.routes.js';
 import badgesRoutes from './features/badges/badges.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
@@ -81,6 +83,8 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(answersRoutes);
   await app.register(badgesRoutes);
   await app.register(leaderboardRoutes);
+  await app.register(flagsRoutes);
+  await app.register(modRoutes, { prefix: '/mod' });
   await app.register(adminRoutes, { prefix: '/admin' });
   return app;
 }

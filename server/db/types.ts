@@ -35,6 +35,10 @@ export interface UsersTable {
   trust_level_locked: Generated<boolean>;
   /** When the trust level last changed (TL3's demotion grace period counts from it). */
   trust_level_changed_at: NullableTimestamp;
+  /** Flag outcomes of this user's flags (0008_moderation): accuracy adds weight to new flags. */
+  flags_agreed: Generated<number>;
+  flags_disagreed: Generated<number>;
+  silenced_reason: string | null;
 }
 
 export interface SessionsTable {
@@ -62,6 +66,8 @@ export interface CategoriesTable {
   post_count: Generated<number>;
   last_posted_at: NullableTimestamp;
   last_topic_id: number | null;
+  /** Posts by members below this trust level wait for approval (0: none do). 0008_moderation. */
+  approval_below_tl: Generated<number>;
   created_at: Timestamp;
 }
 
@@ -86,6 +92,12 @@ export interface TopicsTable {
   /** Reputation weights in force when the answer was accepted (what the ledger credits while it stays accepted). */
   solved_credit: Generated<number>;
   solved_own_credit: Generated<number>;
+  /** Closed: no new replies from anyone (unlike locked, which still lets staff reply). 0008_moderation. */
+  closed_at: NullableTimestamp;
+  /** Per-topic slow mode: one post per user per this many seconds (0: off). */
+  slow_mode_seconds: Generated<number>;
+  /** Set when merged into another topic: the old URL redirects there. */
+  merged_into_id: number | null;
   created_at: Timestamp;
 }
 
@@ -110,6 +122,8 @@ export interface PostsTable {
   /** Marked by its staff author as the brand's official answer (at most one per topic). */
   official_at: NullableTimestamp;
   official_by_id: number | null;
+  /** Who hid it (null with hidden_at set: hidden automatically by flags). */
+  hidden_by_id: number | null;
   created_at: Timestamp;
 }
 
@@ -222,7 +236,89 @@ export interface JobRunsTable {
   error: string | null;
 }
 
+export type FlagReason = 'spam' | 'abuse' | 'off_topic' | 'staff' | 'other';
+
+export interface FlagsTable {
+  id: Generated<number>;
+  post_id: number;
+  user_id: number;
+  reason: FlagReason;
+  note: Generated<string>;
+  /** The flag's weight when it was made (1 + trust level, staff 5, plus the accuracy bonus). */
+  weight: number;
+  status: Generated<'open' | 'agreed' | 'disagreed'>;
+  review_item_id: number | null;
+  created_at: Timestamp;
+  handled_at: NullableTimestamp;
+  handled_by_id: number | null;
+}
+
+/** One queue item per flagged post while pending; score = sum of its open flags' weights. */
+export interface ReviewItemsTable {
+  id: Generated<number>;
+  post_id: number;
+  score: Generated<number>;
+  status: Generated<'pending' | 'agreed' | 'disagreed'>;
+  deferred_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  handled_at: NullableTimestamp;
+  handled_by_id: number | null;
+  outcome_reason: string | null;
+}
+
+/** A post or topic held for approval; created for real only when approved. */
+export interface QueuedPostsTable {
+  id: Generated<number>;
+  user_id: number;
+  topic_id: number | null;
+  category_id: number | null;
+  title: string | null;
+  body_md: string;
+  reply_to_post_id: number | null;
+  held_reason: string;
+  status: Generated<'pending' | 'approved' | 'rejected'>;
+  created_at: Timestamp;
+  handled_at: NullableTimestamp;
+  handled_by_id: number | null;
+  rejected_reason: string | null;
+  post_id: number | null;
+}
+
+export type SanctionKind = 'silence' | 'suspend';
+
+export interface SanctionsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: SanctionKind;
+  reason: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  actor_id: number | null;
+  lifted_at: NullableTimestamp;
+  lifted_by_id: number | null;
+}
+
+/** The audit log (append-only: a trigger refuses updates and deletes). */
+export interface ModerationActionsTable {
+  id: Generated<number>;
+  /** null: the system (auto-hide, expiry). */
+  actor_id: number | null;
+  action: string;
+  target_user_id: number | null;
+  topic_id: number | null;
+  post_id: number | null;
+  reason: Generated<string>;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: Timestamp;
+}
+
 export interface DB {
+  flags: FlagsTable;
+  review_items: ReviewItemsTable;
+  queued_posts: QueuedPostsTable;
+  sanctions: SanctionsTable;
+  moderation_actions: ModerationActionsTable;
   users: UsersTable;
   sessions: SessionsTable;
   categories: CategoriesTable;

@@ -14,6 +14,8 @@ export interface Viewer {
   trust_level: number;
   created_at: Date;
   silenced_until: Date | null;
+  /** Shown to the silenced member with the end date; not used by any decision. */
+  silenced_reason?: string | null;
   suspended_until: Date | null;
 }
 
@@ -66,6 +68,8 @@ export function canStartTopic(viewer: MaybeViewer, category: Pick<Category, 'rea
 export interface TopicState {
   category: Pick<Category, 'read_access' | 'post_access'>;
   locked_at: Date | null;
+  /** Closed topics take no replies from anyone (staff reopen first); locked ones still take staff replies. */
+  closed_at?: Date | null;
   deleted_at: Date | null;
   reply_count: number;
 }
@@ -76,7 +80,7 @@ export function canReadTopic(viewer: MaybeViewer, topic: TopicState): boolean {
 }
 
 export function canReply(viewer: MaybeViewer, topic: TopicState, now = new Date()): boolean {
-  if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at) return false;
+  if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at || topic.closed_at) return false;
   return !topic.locked_at || isStaff(viewer);
 }
 
@@ -242,3 +246,5 @@ export function answerActions(viewer: MaybeViewer, topic: QuestionState, post: A
     unofficial: canUnmarkOfficial(viewer, topic, post, now),
   };
 }
+
+export * from './moderation.js';

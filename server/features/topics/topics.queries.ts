@@ -45,7 +45,7 @@ export function listPostRange(db: Database, topicId: number, from: number, to: n
     .leftJoin('users as parent_author', 'parent_author.id', 'parent.user_id')
     .select([
       'posts.id', 'posts.topic_id', 'posts.post_number', 'posts.user_id', 'posts.body_html', 'posts.created_at', 'posts.edited_at',
-      'posts.revision_count', 'posts.deleted_at', 'posts.deleted_by_id', 'posts.hidden_at', 'posts.reply_to_post_id', 'posts.reaction_counts', 'posts.official_at',
+      'posts.revision_count', 'posts.deleted_at', 'posts.deleted_by_id', 'posts.hidden_at', 'posts.hidden_reason', 'posts.hidden_by_id', 'posts.reply_to_post_id', 'posts.reaction_counts', 'posts.official_at',
       'users.username', 'users.display_name', 'users.role as user_role',
       'parent.post_number as reply_to_number', 'parent_author.username as reply_to_username',
       // The viewer's own reactions come with the posts (one round trip less per signed-in page view).

@@ -108,7 +108,7 @@ export async function replyToTopic(db: Database, viewer: Viewer, topicId: number
     const topic = await trx
       .selectFrom('topics')
       .innerJoin('categories', 'categories.id', 'topics.category_id')
-      .select(['topics.id', 'topics.category_id', 'topics.locked_at', 'topics.deleted_at', 'topics.reply_count', 'categories.read_access', 'categories.post_access'])
+      .select(['topics.id', 'topics.category_id', 'topics.locked_at', 'topics.closed_at', 'topics.deleted_at', 'topics.reply_count', 'categories.read_access', 'categories.post_access'])
       .where('topics.id', '=', topicId)
       .forUpdate('topics')
       .executeTakeFirst();

@@ -1,3 +1,8 @@
+import { modCoreEn } from './mod-core.en.js';
+import { modFlagsEn } from './mod-flags.en.js';
+import { modPostingEn } from './mod-posting.en.js';
+import { modToolsEn } from './mod-tools.en.js';
+
 /** English catalogue. Keys are the source of truth: ru.ts must provide every one of them. */
 export const en = {
   'site.tagline': 'Community',
@@ -350,6 +355,11 @@ export const en = {
   'leaderboard.answers_one': '{count} accepted answer',
   'leaderboard.answers_other': '{count} accepted answers',
   'profile.acceptedAnswers': 'Accepted answers',
+  // Feature catalogues live in their own files (one per area) and are merged here.
+  ...modCoreEn,
+  ...modFlagsEn,
+  ...modToolsEn,
+  ...modPostingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

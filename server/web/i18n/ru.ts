@@ -1,4 +1,8 @@
 import type { MessageKey } from './en.js';
+import { modCoreRu } from './mod-core.ru.js';
+import { modFlagsRu } from './mod-flags.ru.js';
+import { modPostingRu } from './mod-posting.ru.js';
+import { modToolsRu } from './mod-tools.ru.js';
 
 /** Russian catalogue: must provide every key of en.ts (checked by the type). */
 export const ru: Record<MessageKey, string> & Record<string, string> = {
@@ -366,4 +370,8 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   'leaderboard.answers_many': '{count} принятых ответов',
   'leaderboard.answers_other': '{count} принятого ответа',
   'profile.acceptedAnswers': 'Принятые ответы',
+  ...modCoreRu,
+  ...modFlagsRu,
+  ...modToolsRu,
+  ...modPostingRu,
 };

@@ -1,0 +1,3 @@
+/** English messages for moderation (core). Spread into en.ts; ru must mirror every key. */
+export const modCoreEn = {
+} as const;

@@ -1,0 +1,3 @@
+/** English messages for moderation (posting). Spread into en.ts; ru must mirror every key. */
+export const modPostingEn = {
+} as const;
