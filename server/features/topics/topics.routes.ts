@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { cook, quoteMarkdown } from '../../content/cook.js';
 import { parseId } from '../../lib/ids.js';
-import { canDeletePost, canEditPost, canPost, canReact, canReply, canRestorePost, canSeePostBody, canViewRevisions, type Viewer } from '../../policy/index.js';
+import {
+  canDeletePost, canEditPost, canFlag, canHidePost, canPost, canReact, canReply, canRestorePost, canSeePostBody, canUnhidePost, canViewRevisions, type Viewer,
+} from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
 import { isHtmx, redirect, render } from '../../web/render.js';
@@ -32,6 +34,9 @@ export function postPermissions(viewer: Viewer | null, topic: q.TopicView, post:
     history: post.revision_count > 0 && canViewRevisions(viewer, topic, post),
     reply: canReply(viewer, topic),
     react: canReact(viewer, topic, post),
+    flag: canFlag(viewer, topic, post),
+    hide: canHidePost(viewer, topic, post),
+    unhide: canUnhidePost(viewer, topic, post),
   };
 }
 
