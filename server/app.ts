@@ -11,6 +11,8 @@ import adminRoutes from './features/admin/admin.routes.js';
 import answersRoutes from './features/answers/answers.routes.js';
 import flagsRoutes from './features/moderation/flags.routes.js';
 import modRoutes from './features/moderation/mod.routes.js';
+import notificationsRoutes from './features/notifications/notifications.routes.js';
+import searchRoutes from './features/search/search.routes.js';
 import leaderboardRoutes from './features/reputation/leaderboard.routes.js';
 import badgesRoutes from './features/badges/badges.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
@@ -83,6 +85,8 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(answersRoutes);
   await app.register(badgesRoutes);
   await app.register(leaderboardRoutes);
+  await app.register(searchRoutes);
+  await app.register(notificationsRoutes);
   await app.register(flagsRoutes);
   await app.register(modRoutes, { prefix: '/mod' });
   await app.register(adminRoutes, { prefix: '/admin' });

@@ -39,6 +39,8 @@ export interface UsersTable {
   flags_agreed: Generated<number>;
   flags_disagreed: Generated<number>;
   silenced_reason: string | null;
+  /** Unread notifications (0010_notifications), moved with them in one transaction. */
+  unread_notifications: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -313,7 +315,21 @@ export interface ModerationActionsTable {
   created_at: Timestamp;
 }
 
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  actor_id: number | null;
+  topic_id: number | null;
+  post_id: number | null;
+  /** Whatever the kind's message needs (e.g. { reason }, { badge }); rendered in the reader's language. */
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  read_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface DB {
+  notifications: NotificationsTable;
   flags: FlagsTable;
   review_items: ReviewItemsTable;
   queued_posts: QueuedPostsTable;

@@ -1,5 +1,5 @@
 /** Names of the line icons in static/icons.svg (one sprite, cached by the browser). */
-export const ICON_NAMES = ["replies", "quote", "edit", "trash", "history", "restore", "pin", "lock", "plus", "search", "globe", "user", "shield", "badge", "logout", "back", "up", "down", "close", "compass", "alert", "eye", "chevron", "chat", "flag", "check", "mute", "move", "merge", "split", "clock", "ban", "eye-off", "list"] as const;
+export const ICON_NAMES = ["replies", "quote", "edit", "trash", "history", "restore", "pin", "lock", "plus", "search", "globe", "user", "shield", "badge", "logout", "back", "up", "down", "close", "compass", "alert", "eye", "chevron", "chat", "flag", "check", "mute", "move", "merge", "split", "clock", "ban", "eye-off", "list", "bell"] as const;
 export type IconName = (typeof ICON_NAMES)[number];
 
 const cache = new Map<string, string>();

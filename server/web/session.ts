@@ -29,7 +29,7 @@ export async function loadViewer(db: Database, config: Config, request: FastifyR
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'users.id', 'users.username', 'users.display_name', 'users.role', 'users.trust_level', 'users.created_at', 'users.silenced_until',
-      'users.silenced_reason', 'users.suspended_until', 'users.locale', 'sessions.last_seen_at as session_seen_at',
+      'users.silenced_reason', 'users.suspended_until', 'users.unread_notifications', 'users.locale', 'sessions.last_seen_at as session_seen_at',
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', sql<Date>`now()`)

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { canAcceptAnswer, canMarkOfficial, canUnacceptAnswer, canUnmarkOfficial, type Viewer } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
+import { notify } from '../notifications/notifications.service.js';
 import { reconcilePostReputation, type Trx } from '../reputation/ledger.js';
 import { getSettings } from '../settings/settings.js';
 import './answers.credits.js';
@@ -63,6 +64,7 @@ export async function acceptAnswer(db: Database, viewer: Viewer, postId: number)
       .where('id', '=', topic.id)
       .execute();
     for (const id of ids) await reconcilePostReputation(trx, id);
+    await notify(trx, { userId: post.user_id, kind: 'answer_accepted', actorId: viewer.id, topicId: topic.id, postId: post.id });
   });
 }
 

@@ -8,6 +8,7 @@ import { FormError } from '../../web/forms.js';
 import { NotFoundError } from '../../web/errors.js';
 import { BUILTIN_BADGES, type BuiltinBadge, type Scope } from './badges.rules.js';
 import * as q from './badges.queries.js';
+import { notify } from '../notifications/notifications.service.js';
 
 export interface Grant {
   user_id: number;
@@ -28,14 +29,26 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
     return scope ? [sql`select ${b.key}::text as key, e.user_id, e.post_id from (${b.rule(scope)}) e`] : [];
   });
   if (!parts.length) return [];
+  // The same statement tells each new holder (a notification per grant, the bell's count moved with it).
   const { rows } = await sql<Grant>`
-    insert into user_badges (user_id, badge_id, post_id)
-    select c.user_id, b.id, c.post_id
-    from (${sql.join(parts, sql` union all `)}) c join badges b on b.key = c.key
-    where not exists (select 1 from user_badges ub where ub.user_id = c.user_id and ub.badge_id = b.id)
-    order by c.user_id, b.id
-    on conflict (user_id, badge_id) do nothing
-    returning user_id, badge_id`.execute(db);
+    with granted as (
+      insert into user_badges (user_id, badge_id, post_id)
+      select c.user_id, b.id, c.post_id
+      from (${sql.join(parts, sql` union all `)}) c join badges b on b.key = c.key
+      where not exists (select 1 from user_badges ub where ub.user_id = c.user_id and ub.badge_id = b.id)
+      order by c.user_id, b.id
+      on conflict (user_id, badge_id) do nothing
+      returning user_id, badge_id
+    ), told as (
+      insert into notifications (user_id, kind, data)
+      select user_id, 'badge_granted', jsonb_build_object('badge_id', badge_id) from granted
+      returning user_id
+    ), counted as (
+      update users set unread_notifications = unread_notifications + n.count
+      from (select user_id, count(*)::int as count from told group by user_id) n where users.id = n.user_id
+      returning users.id
+    )
+    select user_id, badge_id from granted`.execute(db);
   return rows;
 }
 
@@ -146,6 +159,7 @@ export async function grantCustomBadge(db: Database, actor: Viewer, badgeId: num
       .executeTakeFirst();
     if (!inserted) throw new FormError({ username: { key: 'badges.admin.alreadyHeld' } });
     await trx.insertInto('badge_events').values({ badge_id: badge.id, user_id: userId, action: 'grant', actor_id: actor.id, reason: why }).execute();
+    await notify(trx, { userId, kind: 'badge_granted', actorId: actor.id, data: { badge_id: badge.id } });
   });
 }
 

@@ -2,6 +2,8 @@ import { modCoreEn } from './mod-core.en.js';
 import { modFlagsEn } from './mod-flags.en.js';
 import { modPostingEn } from './mod-posting.en.js';
 import { modToolsEn } from './mod-tools.en.js';
+import { notificationsEn } from './notifications.en.js';
+import { searchEn } from './search.en.js';
 
 /** English catalogue. Keys are the source of truth: ru.ts must provide every one of them. */
 export const en = {
@@ -360,6 +362,8 @@ export const en = {
   ...modFlagsEn,
   ...modToolsEn,
   ...modPostingEn,
+  ...searchEn,
+  ...notificationsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

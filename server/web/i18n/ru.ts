@@ -3,6 +3,8 @@ import { modCoreRu } from './mod-core.ru.js';
 import { modFlagsRu } from './mod-flags.ru.js';
 import { modPostingRu } from './mod-posting.ru.js';
 import { modToolsRu } from './mod-tools.ru.js';
+import { notificationsRu } from './notifications.ru.js';
+import { searchRu } from './search.ru.js';
 
 /** Russian catalogue: must provide every key of en.ts (checked by the type). */
 export const ru: Record<MessageKey, string> & Record<string, string> = {
@@ -374,4 +376,6 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...modFlagsRu,
   ...modToolsRu,
   ...modPostingRu,
+  ...searchRu,
+  ...notificationsRu,
 };

@@ -1,0 +1,106 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { readAccessFor, type Viewer } from '../../policy/index.js';
+import { HEADLINE_OPTIONS, MARK_END, MARK_START, snippetHtml } from './highlight.js';
+
+export const RESULTS_PER_PAGE = 20;
+export const MAX_PAGE = 50;
+
+export interface SearchInput {
+  q: string;
+  /** Only this category (id), if given. */
+  categoryId?: number | null;
+  /** Only posts by this user (id), if given. */
+  userId?: number | null;
+  /** Questions only: solved or unsolved. */
+  status?: 'solved' | 'unsolved' | null;
+  sort: 'relevance' | 'newest';
+  page: number;
+}
+
+export interface SearchHit {
+  topic_id: number;
+  topic_title: string;
+  topic_slug: string;
+  solved_post_id: number | null;
+  post_id: number;
+  post_number: number;
+  created_at: Date;
+  username: string;
+  display_name: string | null;
+  category_name: string;
+  category_slug: string;
+  category_color: string;
+  title_html: string;
+  snippet_html: string;
+}
+
+interface Row {
+  topic_id: number;
+  topic_title: string;
+  topic_slug: string;
+  solved_post_id: number | null;
+  post_id: number;
+  post_number: number;
+  created_at: Date;
+  username: string;
+  display_name: string | null;
+  category_name: string;
+  category_slug: string;
+  category_color: string;
+  title_headline: string;
+  headline: string;
+}
+
+/**
+ * Full-text search over what this viewer may read: live posts (not deleted, not hidden) in live topics of
+ * categories the viewer may read. One GIN index serves the match (a first post's vector includes its topic's
+ * title, weighted above the body — see migrations/0009_search.ts). A topic appears once, with its best-matching
+ * post among those that pass every filter; snippets are computed for the one page of results only.
+ */
+export async function search(db: Database, viewer: Viewer | null, input: SearchInput): Promise<{ hits: SearchHit[]; more: boolean }> {
+  const access = readAccessFor(viewer);
+  const offset = (input.page - 1) * RESULTS_PER_PAGE;
+  const filters = [
+    sql`p.search_vector @@ query.q`,
+    sql`p.deleted_at is null`,
+    sql`p.hidden_at is null`,
+    sql`t.deleted_at is null`,
+    sql`c.read_access in (${sql.join(access)})`,
+    input.categoryId ? sql`(c.id = ${input.categoryId} or c.parent_id = ${input.categoryId})` : sql`true`,
+    input.userId ? sql`p.user_id = ${input.userId}` : sql`true`,
+    input.status === 'solved' ? sql`c.kind = 'questions' and t.solved_post_id is not null` : sql`true`,
+    input.status === 'unsolved' ? sql`c.kind = 'questions' and t.solved_post_id is null` : sql`true`,
+  ];
+  const order = input.sort === 'newest' ? sql`p.created_at desc, p.id desc` : sql`best.rank desc, p.created_at desc, p.id desc`;
+  const { rows } = await sql<Row>`
+    with query as (select websearch_to_tsquery('russian'::regconfig, ${input.q}) as q),
+    best as (
+      select distinct on (p.topic_id) p.topic_id, p.id as post_id, ts_rank_cd(p.search_vector, query.q) as rank
+        from posts p
+        join topics t on t.id = p.topic_id
+        join categories c on c.id = t.category_id
+        cross join query
+       where ${sql.join(filters, sql` and `)}
+       order by p.topic_id, rank desc, p.post_number
+    )
+    select t.id as topic_id, t.title as topic_title, t.slug as topic_slug, t.solved_post_id,
+           p.id as post_id, p.post_number, p.created_at, u.username, u.display_name,
+           c.name as category_name, c.slug as category_slug, c.color as category_color,
+           ts_headline('russian'::regconfig, t.title, query.q, ${`HighlightAll=true, StartSel=${MARK_START}, StopSel=${MARK_END}`}) as title_headline,
+           ts_headline('russian'::regconfig, left(p.body_md, 20000), query.q, ${HEADLINE_OPTIONS}) as headline
+      from best
+      join posts p on p.id = best.post_id
+      join topics t on t.id = best.topic_id
+      join categories c on c.id = t.category_id
+      join users u on u.id = p.user_id
+      cross join query
+     order by ${order}
+     limit ${RESULTS_PER_PAGE + 1} offset ${offset}`.execute(db);
+  const hits = rows.slice(0, RESULTS_PER_PAGE).map(({ title_headline, headline, ...rest }) => ({
+    ...rest,
+    title_html: snippetHtml(title_headline),
+    snippet_html: snippetHtml(headline),
+  }));
+  return { hits, more: rows.length > RESULTS_PER_PAGE };
+}

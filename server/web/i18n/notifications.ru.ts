@@ -1,0 +1,31 @@
+import type { notificationsEn } from './notifications.en.js';
+
+/** Russian messages for notifications. */
+export const notificationsRu: Record<keyof typeof notificationsEn, string> & Record<string, string> = {
+  'notifications.title': 'Уведомления',
+  'notifications.bell': 'Уведомления',
+  'notifications.bellUnread_one': 'Уведомления: {count} непрочитанное',
+  'notifications.bellUnread_few': 'Уведомления: {count} непрочитанных',
+  'notifications.bellUnread_many': 'Уведомления: {count} непрочитанных',
+  'notifications.bellUnread_other': 'Уведомления: {count} непрочитанного',
+  'notifications.readAll': 'Отметить все как прочитанные',
+  'notifications.empty': 'Пока ничего нет. Здесь появятся ответы, принятые ответы, награды и решения модераторов о ваших сообщениях.',
+  'notifications.noMore': 'Более старых уведомлений нет.',
+  'notifications.unread': '(не прочитано)',
+  'notifications.someone': 'Кто-то',
+  'notifications.forever': 'дальнейшего решения',
+  'notifications.reason': 'Причина: {reason}',
+  'notifications.kind.post_hidden': 'Ваше сообщение в теме «{topic}» скрыто. Его можно отредактировать: после правки оно снова попадёт к модераторам.',
+  'notifications.kind.post_restored': 'Ваше сообщение в теме «{topic}» снова видно всем.',
+  'notifications.kind.post_deleted': 'Модератор удалил ваше сообщение в теме «{topic}».',
+  'notifications.kind.flag_agreed': 'Модераторы согласились с вашей жалобой на сообщение в теме «{topic}». Спасибо, что помогаете поддерживать порядок.',
+  'notifications.kind.flag_disagreed': 'Модераторы рассмотрели вашу жалобу на сообщение в теме «{topic}» и оставили его без изменений.',
+  'notifications.kind.post_approved': 'Ваше сообщение в теме «{topic}» одобрено и теперь видно всем.',
+  'notifications.kind.post_rejected': 'Ваше сообщение не прошло проверку. Его текст сохранён для вас на странице «Мои сообщения на проверке».',
+  'notifications.kind.silenced': 'Ваша учётная запись ограничена до {until}: можно читать и ставить реакции, но не писать.',
+  'notifications.kind.answer_accepted': '{actor} принял(а) ваш ответ в теме «{topic}».',
+  'notifications.kind.badge_granted': 'Вы получили награду «{badge}».',
+  'notifications.kind.topic_moved': 'Ваша тема «{topic}» перенесена в раздел {category}.',
+  'notifications.kind.topic_closed': 'Ваша тема «{topic}» закрыта.',
+  'notifications.kind.topic_locked': 'Ваша тема «{topic}» заблокирована для ответов.',
+};
