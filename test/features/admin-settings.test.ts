@@ -134,6 +134,8 @@ describe('admin settings: the form', () => {
       ],
       reputation: { accepted_answer: -100, accept_own: 100 },
       reaction_daily_limits: [0, 10, 20, 30, 10000],
+      // The general form leaves the moderation settings (their own form) as they were.
+      moderation: DEFAULT_SETTINGS.moderation,
     });
     const doc = dom((await adminClient.get('/admin/settings?saved=1')).body);
     expect(text(doc.querySelector('[role="status"]'))).toBe(en.t('admin.settings.saved'));
