@@ -18,8 +18,11 @@ import badgesRoutes from './features/badges/badges.routes.js';
 import categoriesRoutes from './features/categories/categories.routes.js';
 import postsRoutes from './features/posts/posts.routes.js';
 import reactionsRoutes from './features/reactions/reactions.routes.js';
+import recoveryRoutes from './features/accounts/recovery.routes.js';
 import settingsRoutes from './features/accounts/settings.routes.js';
 import topicsRoutes from './features/topics/topics.routes.js';
+import { createMailTransport } from './mail/transport.js';
+import { MailWorker } from './mail/worker.js';
 import { ActivityBuffer } from './features/trust/trust.activity.js';
 import { checkTrustLevels } from './features/trust/trust.service.js';
 
@@ -60,6 +63,11 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   app.decorate('activity', activity);
   activity.start();
   app.addHook('onClose', async () => activity.stop());
+  // Mail goes through the outbox (see mail/outbox.ts); this instance delivers after commits and every few seconds.
+  const mail = new MailWorker(db, createMailTransport(config, app.log), { siteName: config.siteName, baseUrl: config.baseUrl }, app.log);
+  app.decorate('mail', mail);
+  mail.start();
+  app.addHook('onClose', async () => mail.stop());
   await registerWeb(app);
   registerErrorHandlers(app);
 
@@ -78,6 +86,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
 
   await app.register(accountsRoutes);
   await app.register(settingsRoutes);
+  await app.register(recoveryRoutes);
   await app.register(categoriesRoutes);
   await app.register(topicsRoutes);
   await app.register(postsRoutes);

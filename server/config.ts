@@ -25,6 +25,10 @@ export interface Config {
   /** Flood control: posts (topics and replies) per user per minute; staff are exempt. */
   postsPerMinute: number;
   migrateOnStart: boolean;
+  /** smtp:// or smtps:// URL of the mail server; null writes mail to the log instead (development). */
+  smtpUrl: string | null;
+  /** The From of every mail, e.g. "Veche <no-reply@forum.example.com>". */
+  mailFrom: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -56,6 +60,13 @@ function trustProxy(raw: string | undefined): boolean | number | string {
   throw new Error(`TRUST_PROXY must be true, false, a hop count, or proxy addresses (e.g. 10.0.0.1,10.0.0.0/8), got "${raw}"`);
 }
 
+function smtpUrl(raw: string | undefined): string | null {
+  const v = (raw ?? '').trim();
+  if (!v) return null;
+  if (!/^smtps?:\/\/[^\s]+$/.test(v)) throw new Error('SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465');
+  return v;
+}
+
 /** Reads and validates the environment once; throws with a readable message on bad values. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
@@ -83,6 +94,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     newUserEditWindowHours: int(env, 'EDIT_WINDOW_HOURS', 24, 0, 24 * 365),
     postsPerMinute: int(env, 'POSTS_PER_MINUTE', 10, 1, 10000),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: (env.MAIL_FROM || `${(env.SITE_NAME || 'Veche').slice(0, 60).replace(/[<>"\r\n]/g, '')} <no-reply@${new URL(baseUrl).hostname}>`).slice(0, 200),
   };
   return { ...config, ...overrides };
 }

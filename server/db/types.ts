@@ -328,7 +328,32 @@ export interface NotificationsTable {
   created_at: Timestamp;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: string;
+  to_address: string;
+  locale: 'ru' | 'en';
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  run_at: Timestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: NullableTimestamp;
+  failed_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: number;
+  fingerprint: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface DB {
+  outbox: OutboxTable;
+  password_resets: PasswordResetsTable;
   notifications: NotificationsTable;
   flags: FlagsTable;
   review_items: ReviewItemsTable;

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
+import type { MailWorker } from '../mail/worker.js';
 import type { Viewer } from '../policy/index.js';
 import type { Locale, Translator } from './i18n/index.js';
 
@@ -7,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Database;
+    /** Outbox delivery in this instance: kick() after committing something that mails. */
+    mail: MailWorker;
   }
   interface FastifyRequest {
     /** The signed-in user, or null for a guest (also for a suspended user's leftover session). */

@@ -7,7 +7,7 @@ import { FormError } from '../../web/forms.js';
 import * as q from './accounts.queries.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
+export const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
 // Serialises "is this the first account?" so two simultaneous first sign-ups cannot both become admin.
 const FIRST_ADMIN_LOCK = 7_211_001;
 

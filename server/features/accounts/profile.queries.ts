@@ -2,7 +2,7 @@ import type { Database } from '../../db/index.js';
 
 /** What the settings page edits, for the signed-in user (never their password hash). */
 export function findSettingsFor(db: Database, userId: number) {
-  return db.selectFrom('users').select(['id', 'username', 'display_name', 'bio_md', 'locale']).where('id', '=', userId).executeTakeFirst();
+  return db.selectFrom('users').select(['id', 'username', 'display_name', 'bio_md', 'locale', 'email']).where('id', '=', userId).executeTakeFirst();
 }
 
 export async function findPasswordHash(db: Database, userId: number): Promise<string | undefined> {

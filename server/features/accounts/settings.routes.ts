@@ -9,6 +9,8 @@ import { startSession } from '../../web/session.js';
 import * as q from './profile.queries.js';
 import * as service from './profile.service.js';
 import { PasswordBody, ProfileBody, SettingsQuery } from './settings.schemas.js';
+import { EmailBody } from './recovery.schemas.js';
+import { changeEmail } from './recovery.service.js';
 
 /** Wrong current passwords per account: enough for typos, far too few for guessing. */
 const PASSWORD_TRIES = 5;
@@ -19,6 +21,9 @@ interface SettingsPage {
   errors?: FieldErrors;
   passwordErrors?: FieldErrors;
   passwordMessage?: string | null;
+  emailErrors?: FieldErrors;
+  emailValues?: Record<string, string>;
+  emailMessage?: string | null;
   saved?: string | null;
 }
 
@@ -43,6 +48,10 @@ export default async function settingsRoutes(fastify: FastifyInstance): Promise<
         errors: page.errors ?? {},
         passwordErrors: page.passwordErrors ?? {},
         passwordMessage: page.passwordMessage ?? null,
+        email: current.email,
+        emailErrors: page.emailErrors ?? {},
+        emailValues: page.emailValues ?? {},
+        emailMessage: page.emailMessage ?? null,
         saved: page.saved ?? null,
         canEditText: canEditOwnProfileText(viewer),
       },
@@ -96,5 +105,30 @@ export default async function settingsRoutes(fastify: FastifyInstance): Promise<
     // A new token for this browser too: whoever may have copied the old cookie is out with the other sessions.
     await startSession(db, config, request, reply, viewer.id);
     return redirect(request, reply, '/settings?saved=password');
+  });
+
+  app.post('/settings/email', { schema: { body: EmailBody }, attachValidation: true }, async (request, reply) => {
+    const viewer = request.viewer;
+    if (!canEditOwnSettings(viewer)) return reply.redirect('/login?next=/settings', 303);
+    // The new address is kept in the form; the password never is.
+    const emailValues = { email: formValues(request).email ?? '' };
+    const page = (p: SettingsPage, status: number) => settingsPage(request, reply, viewer, { emailValues, ...p }, status);
+    if (request.validationError) return page({ emailErrors: fieldErrors(request.i18n, request.validationError) }, 422);
+    // Wrong current passwords count against the same per-account budget as the password form.
+    const key = `password:user:${viewer.id}`;
+    const limit = await hit(db, key, PASSWORD_TRIES, PASSWORD_WINDOW);
+    if (!limit.allowed) {
+      reply.header('Retry-After', String(limit.retryAfter));
+      return page({ emailMessage: request.i18n.t('errors.tooManyRequests', { minutes: Math.ceil(limit.retryAfter / 60) }) }, 429);
+    }
+    try {
+      await changeEmail(db, viewer.id, request.body, config.defaultLocale);
+    } catch (err) {
+      if (err instanceof FormError) return page({ emailErrors: fieldErrors(request.i18n, err) }, 422);
+      throw err;
+    }
+    await reset(db, key);
+    app.mail.kick();
+    return redirect(request, reply, '/settings?saved=email');
   });
 }

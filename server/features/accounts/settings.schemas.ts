@@ -14,4 +14,4 @@ export const PasswordBody = Type.Object({
   confirm_password: Type.String({ minLength: 1, maxLength: 200 }),
 });
 
-export const SettingsQuery = Type.Object({ saved: Type.Optional(Type.Union([Type.Literal('profile'), Type.Literal('password')])) });
+export const SettingsQuery = Type.Object({ saved: Type.Optional(Type.Union([Type.Literal('profile'), Type.Literal('password'), Type.Literal('email')])) });

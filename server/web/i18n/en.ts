@@ -2,6 +2,7 @@ import { modCoreEn } from './mod-core.en.js';
 import { modFlagsEn } from './mod-flags.en.js';
 import { modPostingEn } from './mod-posting.en.js';
 import { modToolsEn } from './mod-tools.en.js';
+import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
 
@@ -364,6 +365,7 @@ export const en = {
   ...modPostingEn,
   ...searchEn,
   ...notificationsEn,
+  ...mailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
