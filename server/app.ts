@@ -10,6 +10,7 @@ import accountsRoutes from './features/accounts/accounts.routes.js';
 import adminRoutes from './features/admin/admin.routes.js';
 import answersRoutes from './features/answers/answers.routes.js';
 import flagsRoutes from './features/moderation/flags.routes.js';
+import pendingRoutes from './features/moderation/pending.routes.js';
 import modRoutes from './features/moderation/mod.routes.js';
 import notificationsRoutes from './features/notifications/notifications.routes.js';
 import searchRoutes from './features/search/search.routes.js';
@@ -89,6 +90,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(recoveryRoutes);
   await app.register(categoriesRoutes);
   await app.register(topicsRoutes);
+  await app.register(pendingRoutes);
   await app.register(postsRoutes);
   await app.register(reactionsRoutes);
   await app.register(answersRoutes);

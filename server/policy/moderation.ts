@@ -1,4 +1,4 @@
-import type { Role } from '../db/types.js';
+import type { FlagReason, Role } from '../db/types.js';
 import { canPost, canReadTopic, isLivePost, isStaff, isSuspended, type PostState, type TopicState, type Viewer } from './index.js';
 
 /**
@@ -81,12 +81,29 @@ export function canHidePost(viewer: MaybeViewer, topic: TopicState, post: PostSt
 }
 
 export function canUnhidePost(viewer: MaybeViewer, topic: TopicState, post: PostState, now = new Date()): viewer is Viewer {
-  return canUseTopicTools(viewer, topic, now) && !!post.hidden_at && !post.deleted_at;
+  return canUseTopicTools(viewer, topic, now) && !!post.hidden_at && !post.deleted_at && viewer.id !== post.user_id;
 }
 
 /** Slow mode and posting limits do not apply to staff. */
 export function isExemptFromLimits(viewer: MaybeViewer, now = new Date()): boolean {
   return isStaff(viewer, now);
+}
+
+/**
+ * Whether a flag hides the post at once: the item's score reached the threshold, or a spam flag from a TL3+
+ * member (or staff) on a TL0 author's post. Pure, so the rule is unit-tested on its own.
+ */
+export function autoHideRule(input: {
+  score: number;
+  threshold: number;
+  reason: FlagReason;
+  flagger: { role: Role; trust_level: number };
+  authorTrustLevel: number;
+}): 'score' | 'trusted_spam' | null {
+  const trusted = input.flagger.role !== 'member' || input.flagger.trust_level >= 3;
+  if (input.reason === 'spam' && trusted && input.authorTrustLevel === 0) return 'trusted_spam';
+  if (input.score >= input.threshold) return 'score';
+  return null;
 }
 
 /** Writing (posting, flag notes) needs an account that is neither suspended nor silenced. */

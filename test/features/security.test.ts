@@ -7,6 +7,7 @@ import * as people from '../helpers/people.js';
 import { Client, DEFAULT_PASSWORD } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
+import { DEFAULT_SETTINGS, updateSettings } from '../../server/features/settings/settings.js';
 
 let ctx: TestContext;
 let member: User;
@@ -14,6 +15,8 @@ let admin: User;
 let cat: Category;
 beforeAll(async () => {
   ctx = await createTestApp();
+  // These tests post several times in a row as one member; the gap between posts has tests of its own (posting-limits).
+  await updateSettings(ctx.db, { moderation: { ...DEFAULT_SETTINGS.moderation, seconds_between_posts: [0, 0] } });
   member = await createUser(ctx.db);
   admin = await createUser(ctx.db, { role: 'admin' });
   cat = await createCategory(ctx.db);

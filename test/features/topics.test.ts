@@ -6,6 +6,7 @@ import * as people from '../helpers/people.js';
 import { Client } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
+import { DEFAULT_SETTINGS, updateSettings } from '../../server/features/settings/settings.js';
 
 let ctx: TestContext;
 let member: User;
@@ -18,6 +19,8 @@ let staffPost: Category;
 
 beforeAll(async () => {
   ctx = await createTestApp();
+  // These tests post several times in a row as one member; the gap between posts has tests of its own (posting-limits).
+  await updateSettings(ctx.db, { moderation: { ...DEFAULT_SETTINGS.moderation, seconds_between_posts: [0, 0] } });
   member = await createUser(ctx.db);
   other = await createUser(ctx.db);
   staff = await createUser(ctx.db, { role: 'staff' });

@@ -1,3 +1,4 @@
+import { isPermanent } from '../moderation/sanctions.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { hit, reset } from '../../web/ratelimit.js';
@@ -78,7 +79,8 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
     if (!result.ok && result.reason === 'invalid') return loginPage(request, reply, { values, message: t('login.failed') }, 401);
     if (!result.ok && result.reason === 'suspended') {
       const { suspended_until, suspended_reason } = result.user;
-      const message = [t('login.suspended', { until: request.i18n.date(suspended_until!) }), suspended_reason ? t('login.suspendedReason', { reason: suspended_reason }) : '']
+      const until = isPermanent(suspended_until) ? t('sanctions.loginPermanent') : t('login.suspended', { until: request.i18n.date(suspended_until!) });
+      const message = [until, suspended_reason ? t('login.suspendedReason', { reason: suspended_reason }) : '']
         .filter(Boolean)
         .join(' ');
       return loginPage(request, reply, { values, message }, 403);

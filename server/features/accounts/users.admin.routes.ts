@@ -5,8 +5,7 @@ import { parseId } from '../../lib/ids.js';
 import { canChangeRole, canSetTrustLevel } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { redirect, render } from '../../web/render.js';
-import { setTrustLevel } from '../trust/trust.service.js';
-import { setRole } from './accounts.service.js';
+import { changeRole, changeTrustLevel } from './users.admin.service.js';
 
 const ROLES = ['member', 'moderator', 'staff', 'admin'] as const;
 const UsersQuery = Type.Object({ q: Type.Optional(Type.String({ maxLength: 60 })), before: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,9}$' })) });
@@ -38,7 +37,7 @@ export default async function usersAdminRoutes(fastify: FastifyInstance): Promis
     const user = id && (await db.selectFrom('users').select(['id']).where('id', '=', id).executeTakeFirst());
     if (!user) throw new NotFoundError();
     if (!canChangeRole(request.viewer, user)) throw new ForbiddenError('admin.users.ownRole');
-    await setRole(db, user.id, request.body.role);
+    await changeRole(db, request.viewer!, user.id, request.body.role);
     return redirect(request, reply, '/admin/users');
   });
 
@@ -48,7 +47,7 @@ export default async function usersAdminRoutes(fastify: FastifyInstance): Promis
     const user = id && (await db.selectFrom('users').select(['id']).where('id', '=', id).executeTakeFirst());
     if (!user) throw new NotFoundError();
     if (!canSetTrustLevel(request.viewer, user)) throw new ForbiddenError('admin.users.ownTrust');
-    await setTrustLevel(db, user.id, Number(request.body.trust_level), request.body.locked === '1');
+    await changeTrustLevel(db, request.viewer!, user.id, Number(request.body.trust_level), request.body.locked === '1');
     return redirect(request, reply, '/admin/users');
   });
 }

@@ -5,6 +5,7 @@ import categoriesAdminRoutes from '../categories/categories.admin.routes.js';
 import usersAdminRoutes from '../accounts/users.admin.routes.js';
 import badgesAdminRoutes from '../badges/badges.admin.routes.js';
 import settingsAdminRoutes from '../settings/settings.admin.routes.js';
+import moderationAdminRoutes from '../settings/moderation.admin.routes.js';
 
 /**
  * Everything under /admin: one guard for all of it, then each admin area by hand.
@@ -18,5 +19,6 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(categoriesAdminRoutes, { prefix: '/categories' });
   await app.register(usersAdminRoutes, { prefix: '/users' });
   await app.register(settingsAdminRoutes, { prefix: '/settings' });
+  await app.register(moderationAdminRoutes, { prefix: '/moderation' });
   await app.register(badgesAdminRoutes, { prefix: '/badges' });
 }

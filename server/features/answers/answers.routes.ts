@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import { parseId } from '../../lib/ids.js';
 import { canAcceptAnswer, canMarkOfficial, canUnacceptAnswer, canUnmarkOfficial, type Viewer } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { isHtmx, render } from '../../web/render.js';
 import { findVisibleCategoryBySlug } from '../categories/categories.queries.js';
-import { findPostForViewer } from '../posts/posts.queries.js';
+import { findPostForViewer, requirePostForViewer } from '../posts/posts.queries.js';
 import { listQuestions, type QuestionFilter, TOPICS_PER_PAGE, type TopicRow } from '../topics/topics.list.js';
 import { pageOf, topicUrl } from '../topics/topics.routes.js';
 import { AnswerParams, QuestionListParams, QuestionListQuery } from './answers.schemas.js';
@@ -37,9 +36,7 @@ export default async function answersRoutes(fastify: FastifyInstance): Promise<v
   // HX-Refresh — the change touches the post, the previous answer, the box under the question and the topic header.
   for (const action of ACTIONS) {
     app.post(`/posts/:id/${action.path}`, { schema: { params: AnswerParams } }, async (request, reply) => {
-      const id = parseId(request.params.id);
-      const found = id && (await findPostForViewer(db, request.viewer, id));
-      if (!found) throw new NotFoundError();
+      const found = await requirePostForViewer(db, request.viewer, request.params.id);
       const viewer = request.viewer;
       if (!viewer || !action.allowed(viewer, found)) throw new ForbiddenError(FORBIDDEN_KEY[action.path as keyof typeof FORBIDDEN_KEY]);
       await action.run(db, viewer, found.post.id);

@@ -8,7 +8,7 @@ import * as q from './categories.queries.js';
 import { CategoryBody, IdParams, MoveBody } from './categories.schemas.js';
 import * as service from './categories.service.js';
 
-const NEW_DEFAULTS = { name: '', slug: '', kind: 'discussion', description: '', color: '#2563eb', parent_id: '', read_access: 'everyone', post_access: 'members' };
+const NEW_DEFAULTS = { name: '', slug: '', kind: 'discussion', description: '', color: '#2563eb', parent_id: '', read_access: 'everyone', post_access: 'members', approval_below_tl: '0' };
 
 /** /admin/categories: list, create, edit, reorder, delete. Mounted behind the admin guard. */
 export default async function categoriesAdminRoutes(fastify: FastifyInstance): Promise<void> {
@@ -38,7 +38,7 @@ export default async function categoriesAdminRoutes(fastify: FastifyInstance): P
     const values = { ...NEW_DEFAULTS, ...formValues(request) };
     if (request.validationError) return listPage(request, reply, values, fieldErrors(request.i18n, request.validationError), 422);
     try {
-      await service.createCategory(db, request.body);
+      await service.createCategory(db, request.body, request.viewer);
     } catch (err) {
       if (err instanceof FormError) return listPage(request, reply, values, fieldErrors(request.i18n, err), 422);
       throw err;
@@ -48,7 +48,7 @@ export default async function categoriesAdminRoutes(fastify: FastifyInstance): P
 
   app.get('/:id', { schema: { params: IdParams } }, async (request, reply) => {
     const c = await load(request.params.id);
-    const values = { ...c, parent_id: c.parent_id ? String(c.parent_id) : '', id: String(c.id) } as unknown as Record<string, string>;
+    const values = { ...c, parent_id: c.parent_id ? String(c.parent_id) : '', id: String(c.id), approval_below_tl: String(c.approval_below_tl) } as unknown as Record<string, string>;
     return editPage(request, reply, c.id, values);
   });
 
@@ -57,7 +57,7 @@ export default async function categoriesAdminRoutes(fastify: FastifyInstance): P
     const values = formValues(request);
     if (request.validationError) return editPage(request, reply, c.id, values, fieldErrors(request.i18n, request.validationError), 422);
     try {
-      await service.updateCategory(db, c.id, request.body);
+      await service.updateCategory(db, c.id, request.body, request.viewer);
     } catch (err) {
       if (err instanceof FormError) return editPage(request, reply, c.id, values, fieldErrors(request.i18n, err), 422);
       throw err;
@@ -73,7 +73,7 @@ export default async function categoriesAdminRoutes(fastify: FastifyInstance): P
 
   app.post('/:id/delete', { schema: { params: IdParams } }, async (request, reply) => {
     const c = await load(request.params.id);
-    const result = await service.deleteCategory(db, c.id);
+    const result = await service.deleteCategory(db, c.id, request.viewer);
     if (result === 'deleted') return redirect(request, reply, '/admin/categories');
     const t = request.i18n.t;
     const notice = result === 'not_empty' ? t('admin.category.deleteNotEmpty') : t('admin.category.deleteHasChildren');

@@ -9,6 +9,7 @@ export const CategoryBody = Type.Object({
   parent_id: Type.Optional(Type.String({ maxLength: 12 })),
   read_access: Type.Union([Type.Literal('everyone'), Type.Literal('members'), Type.Literal('staff')]),
   post_access: Type.Union([Type.Literal('members'), Type.Literal('staff')]),
+  approval_below_tl: Type.Optional(Type.String({ maxLength: 2 })),
 });
 
 export const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 100 }) });

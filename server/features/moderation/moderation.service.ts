@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { reconcilePostReputation, type Trx } from '../reputation/ledger.js';
 import { recordAction } from './audit.js';
+import { notify } from '../notifications/notifications.service.js';
 
 /**
  * Hiding and restoring posts. Both take the caller's transaction: the flag queue hides a post in the same
@@ -30,6 +31,7 @@ export async function hidePost(trx: Trx, input: HideInput): Promise<boolean> {
     .where('id', '=', post.id)
     .execute();
   await reconcilePostReputation(trx, post.id);
+  await notify(trx, { userId: post.user_id, kind: 'post_hidden', actorId: input.actorId, topicId: post.topic_id, postId: post.id, data: { reason: input.reason.slice(0, 500) } });
   if (input.action !== 'flag_agree') {
     await recordAction(trx, {
       actorId: input.actorId,
@@ -50,6 +52,7 @@ export async function unhidePost(trx: Trx, input: { postId: number; actorId: num
   if (!post || !post.hidden_at) return false;
   await trx.updateTable('posts').set({ hidden_at: null, hidden_reason: null, hidden_by_id: null }).where('id', '=', post.id).execute();
   await reconcilePostReputation(trx, post.id);
+  await notify(trx, { userId: post.user_id, kind: 'post_restored', actorId: input.actorId, topicId: post.topic_id, postId: post.id });
   if (input.record !== false) {
     await recordAction(trx, {
       actorId: input.actorId,

@@ -3,6 +3,7 @@ import type { Database } from '../../db/index.js';
 import type { SanctionKind } from '../../db/types.js';
 import type { Trx } from '../reputation/ledger.js';
 import { recordAction } from './audit.js';
+import { notify } from '../notifications/notifications.service.js';
 
 /**
  * Silence (read and react, no posting) and suspension (logged out everywhere, no login), each with a duration
@@ -64,6 +65,8 @@ export async function applySanction(trx: Trx, input: SanctionInput): Promise<{ i
     reason,
     details: { until: endsAt.toISOString(), hours: input.hours, ...input.details },
   });
+  // A silenced member is told in the app (in their language, when they read it); a suspended one learns at login.
+  if (input.kind === 'silence') await notify(trx, { userId: input.userId, kind: 'silenced', actorId: input.actorId, data: { until: endsAt.toISOString(), reason } });
   return row;
 }
 

@@ -9,7 +9,8 @@ import { NotificationParams, NotificationsQuery } from './notifications.schemas.
 import { markAllRead, markRead } from './notifications.service.js';
 
 /** Where a notification leads: its post in place, else its topic, else the list. */
-function targetOf(n: { post_id: number | null; topic_id: number | null }): string {
+function targetOf(n: { kind: string; post_id: number | null; topic_id: number | null }): string {
+  if (n.kind === 'post_rejected') return '/my/pending';
   if (n.post_id) return `/p/${n.post_id}`;
   if (n.topic_id) return `/t/${n.topic_id}`;
   return '/notifications';
@@ -23,7 +24,7 @@ export default async function notificationsRoutes(fastify: FastifyInstance): Pro
     const viewer = request.viewer;
     if (!viewer) return reply.redirect('/login?next=/notifications', 303);
     const before = parseId(request.query.before);
-    const rows = await listNotifications(db, viewer.id, before);
+    const rows = await listNotifications(db, viewer, before);
     const items = rows.map((n) => ({
       ...n,
       badge_name: n.badge_name_en !== null ? badgeText({ key: n.badge_key, name_en: n.badge_name_en, name_ru: n.badge_name_ru ?? '', description_en: '', description_ru: '' }, request.i18n).name : '',

@@ -39,7 +39,7 @@ export async function notify(trx: Trx, n: NewNotification): Promise<boolean> {
 /** Marks one of the user's notifications read; the count moves only if it was unread. Returns the notification. */
 export async function markRead(db: Database, userId: number, id: number) {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('notifications').select(['id', 'topic_id', 'post_id', 'read_at']).where('id', '=', id).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+    const row = await trx.selectFrom('notifications').select(['id', 'kind', 'topic_id', 'post_id', 'read_at']).where('id', '=', id).where('user_id', '=', userId).forUpdate().executeTakeFirst();
     if (!row) return undefined;
     if (!row.read_at) {
       await trx.updateTable('notifications').set({ read_at: sql`now()` }).where('id', '=', id).execute();

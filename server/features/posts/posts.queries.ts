@@ -1,4 +1,6 @@
 import type { Database } from '../../db/index.js';
+import { parseId } from '../../lib/ids.js';
+import { NotFoundError } from '../../web/errors.js';
 import { findTopicForViewer } from '../topics/topics.queries.js';
 import type { Viewer } from '../../policy/index.js';
 
@@ -15,6 +17,16 @@ export async function findPostForViewer(db: Database, viewer: Viewer | null, pos
   const topic = await findTopicForViewer(db, viewer, post.topic_id);
   if (!topic) return undefined;
   return { post, topic };
+}
+
+export type FoundPost = NonNullable<Awaited<ReturnType<typeof findPostForViewer>>>;
+
+/** The post (from a raw URL id) with its topic, or "not found" — for routes acting on a post the viewer may read. */
+export async function requirePostForViewer(db: Database, viewer: Viewer | null, rawId: string): Promise<FoundPost> {
+  const id = parseId(rawId);
+  const found = id && (await findPostForViewer(db, viewer, id));
+  if (!found) throw new NotFoundError();
+  return found;
 }
 
 /** Every earlier version of a post, oldest first, with the name of who wrote each. */

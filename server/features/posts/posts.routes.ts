@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parseId } from '../../lib/ids.js';
 import { canDeletePost, canEditPost, canRestorePost, canViewRevisions, isStaff } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
@@ -15,12 +14,7 @@ export default async function postsRoutes(fastify: FastifyInstance): Promise<voi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db, config } = app;
 
-  async function load(request: FastifyRequest, rawId: string) {
-    const id = parseId(rawId);
-    const found = id && (await q.findPostForViewer(db, request.viewer, id));
-    if (!found) throw new NotFoundError();
-    return found;
-  }
+  const load = (request: FastifyRequest, rawId: string) => q.requirePostForViewer(db, request.viewer, rawId);
 
   /** After a change: the post's fragment for htmx, or back to the post on its topic page. */
   async function answer(request: FastifyRequest, reply: FastifyReply, postId: number) {
@@ -76,8 +70,8 @@ export default async function postsRoutes(fastify: FastifyInstance): Promise<voi
 
   app.post('/posts/:id/restore', { schema: { params: PostParams } }, async (request, reply) => {
     const found = await load(request, request.params.id);
-    if (!canRestorePost(request.viewer, found.topic, found.post)) throw new ForbiddenError();
-    await service.restorePost(db, found.post.id);
+    if (!request.viewer || !canRestorePost(request.viewer, found.topic, found.post)) throw new ForbiddenError();
+    await service.restorePost(db, request.viewer, found.post.id);
     return answer(request, reply, found.post.id);
   });
 

@@ -2,18 +2,28 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { COOK_VERSION, cook } from '../../content/cook.js';
 import type { Viewer } from '../../policy/index.js';
-import { reconcilePostReputation } from '../reputation/ledger.js';
+import { recordAction } from '../moderation/audit.js';
+import { requeueAfterAuthorEdit } from '../moderation/flags.service.js';
+import { reconcilePostReputation, type Trx } from '../reputation/ledger.js';
 import { checkBody } from '../topics/topics.service.js';
-
-type Trx = Parameters<Parameters<ReturnType<Database['transaction']>['execute']>[0]>[0];
+import { cookForSave, evaluateContent } from '../moderation/posting-rules.js';
+import { FormError } from '../../web/forms.js';
+import { getSettings } from '../settings/settings.js';
+import { notify } from '../notifications/notifications.service.js';
 
 /**
  * Replaces a post's body. The version being replaced is kept as a revision (with who wrote it and when),
- * so the full history can be shown. Returns false when nothing changed.
+ * so the full history can be shown. Returns false when nothing changed. Staff editing someone else's post is
+ * recorded in the audit log; an author's edit of their hidden post sends it back to the review queue.
  */
 export async function editPost(db: Database, viewer: Viewer, postId: number, rawBody: string): Promise<boolean> {
   const body = checkBody(rawBody);
-  const html = cook(body);
+  // An edit meets the same word and link rules as a new post (blocked words and domains are refused; censored
+  // words are masked in the cooked HTML). A "require approval" match does not pull a published post back.
+  const rules = (await getSettings(db)).moderation;
+  const verdict = evaluateContent(rules, viewer, { body, html: cook(body) });
+  if ('refuse' in verdict) throw new FormError({ [verdict.refuse.field]: { key: verdict.refuse.key, params: verdict.refuse.params } });
+  const html = cookForSave(rules, body);
   return db.transaction().execute(async (trx) => {
     const post = await trx.selectFrom('posts').selectAll().where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
     if (post.body_md === body) return false;
@@ -33,6 +43,18 @@ export async function editPost(db: Database, viewer: Viewer, postId: number, raw
       .set({ body_md: body, body_html: html, cook_version: COOK_VERSION, revision_count: post.revision_count + 1, edited_at: sql`now()`, last_editor_id: viewer.id })
       .where('id', '=', postId)
       .execute();
+    if (viewer.id !== post.user_id) {
+      await recordAction(trx, {
+        actorId: viewer.id,
+        action: 'post_edit',
+        targetUserId: post.user_id,
+        topicId: post.topic_id,
+        postId,
+        details: { revision: post.revision_count + 1 },
+      });
+    } else if (post.hidden_at) {
+      await requeueAfterAuthorEdit(trx, postId);
+    }
     return true;
   });
 }
@@ -59,24 +81,38 @@ async function adjustCounters(trx: Trx, post: { topic_id: number; post_number: n
 }
 
 /** Soft-deletes a post (the first post deletes its topic); counters move in the same transaction. Idempotent. */
-export async function deletePost(db: Database, viewer: Viewer, postId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'post_number', 'user_id', 'deleted_at']).where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
-    if (post.deleted_at) return;
-    await trx.updateTable('posts').set({ deleted_at: sql`now()`, deleted_by_id: viewer.id }).where('id', '=', postId).execute();
-    await adjustCounters(trx, post, -1);
-    // A deleted post takes back the reputation it earned (reactions, and whatever else the ledger credits it with).
-    await reconcilePostReputation(trx, postId);
-  });
+export async function deletePost(db: Database, viewer: Viewer, postId: number, reason = ''): Promise<void> {
+  await db.transaction().execute((trx) => deletePostInTransaction(trx, viewer, postId, reason));
 }
 
-/** Restores a soft-deleted post (and its topic, for a first post). Idempotent. */
-export async function restorePost(db: Database, postId: number): Promise<void> {
+/**
+ * The delete itself, inside the caller's transaction (the review queue deletes as part of "agree").
+ * Deleting someone else's post is recorded in the audit log. Returns false when it was already deleted.
+ */
+export async function deletePostInTransaction(trx: Trx, actor: Pick<Viewer, 'id'>, postId: number, reason = ''): Promise<boolean> {
+  const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'post_number', 'user_id', 'deleted_at']).where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
+  if (post.deleted_at) return false;
+  await trx.updateTable('posts').set({ deleted_at: sql`now()`, deleted_by_id: actor.id }).where('id', '=', postId).execute();
+  await adjustCounters(trx, post, -1);
+  // A deleted post takes back the reputation it earned (reactions, and whatever else the ledger credits it with).
+  await reconcilePostReputation(trx, postId);
+  if (actor.id !== post.user_id) {
+    await recordAction(trx, { actorId: actor.id, action: 'post_delete', targetUserId: post.user_id, topicId: post.topic_id, postId, reason, details: { post_number: post.post_number } });
+    await notify(trx, { userId: post.user_id, kind: 'post_deleted', actorId: actor.id, topicId: post.topic_id, data: { reason } });
+  }
+  return true;
+}
+
+/** Restores a soft-deleted post (and its topic, for a first post); recorded when it was not the actor's own. Idempotent. */
+export async function restorePost(db: Database, viewer: Pick<Viewer, 'id'>, postId: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'post_number', 'user_id', 'deleted_at']).where('id', '=', postId).forUpdate().executeTakeFirstOrThrow();
     if (!post.deleted_at) return;
     await trx.updateTable('posts').set({ deleted_at: null, deleted_by_id: null }).where('id', '=', postId).execute();
     await adjustCounters(trx, post, 1);
     await reconcilePostReputation(trx, postId);
+    if (viewer.id !== post.user_id) {
+      await recordAction(trx, { actorId: viewer.id, action: 'post_restore', targetUserId: post.user_id, topicId: post.topic_id, postId, details: { post_number: post.post_number } });
+    }
   });
 }

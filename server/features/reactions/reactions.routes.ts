@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { parseId } from '../../lib/ids.js';
 import { canReact, canViewReactions, isLivePost } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError, renderError } from '../../web/errors.js';
 import { BadInputError } from '../../web/forms.js';
 import { isHtmx, render } from '../../web/render.js';
-import { findPostForViewer } from '../posts/posts.queries.js';
+import { findPostForViewer, requirePostForViewer } from '../posts/posts.queries.js';
 import { dailyReactionLimit, getSettings, type Settings } from '../settings/settings.js';
 import { pageOf, topicUrl } from '../topics/topics.routes.js';
 import * as q from './reactions.queries.js';
@@ -19,12 +18,7 @@ export default async function reactionsRoutes(fastify: FastifyInstance): Promise
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
-  async function load(request: FastifyRequest, rawId: string): Promise<Found> {
-    const id = parseId(rawId);
-    const found = id && (await findPostForViewer(db, request.viewer, id));
-    if (!found) throw new NotFoundError();
-    return found;
-  }
+  const load = (request: FastifyRequest, rawId: string) => requirePostForViewer(db, request.viewer, rawId);
 
   const postUrl = ({ post, topic }: Found) => topicUrl(topic, pageOf(post.post_number), post.id);
 

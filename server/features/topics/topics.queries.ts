@@ -50,6 +50,8 @@ export function listPostRange(db: Database, topicId: number, from: number, to: n
       'parent.post_number as reply_to_number', 'parent_author.username as reply_to_username',
       // The viewer's own reactions come with the posts (one round trip less per signed-in page view).
       sql<string[]>`coalesce((select array_agg(r.kind) from reactions r where r.post_id = posts.id and r.user_id = ${viewerId ?? 0}), '{}')`.as('my_reactions'),
+      // The viewer's open flag on the post, if any (served by the flags_open_per_user unique index).
+      sql<string | null>`(select f.reason from flags f where f.post_id = posts.id and f.user_id = ${viewerId ?? 0} and f.status = 'open' limit 1)`.as('my_flag_reason'),
     ])
     .where('posts.topic_id', '=', topicId)
     .where('posts.post_number', '>=', from)

@@ -5,7 +5,7 @@ import { parseId } from '../../lib/ids.js';
 import {
   canDeletePost, canEditPost, canFlag, canHidePost, canPost, canReact, canReply, canRestorePost, canSeePostBody, canUnhidePost, canViewRevisions, type Viewer,
 } from '../../policy/index.js';
-import { NotFoundError } from '../../web/errors.js';
+import { NotFoundError, RateLimitedError } from '../../web/errors.js';
 import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
 import { isHtmx, redirect, render } from '../../web/render.js';
 import { listPostableCategories } from '../categories/categories.queries.js';
@@ -15,6 +15,8 @@ import * as q from './topics.queries.js';
 import { NewTopicBody, NewTopicQuery, PreviewBody, ReplyBody, ReplyFormQuery, TopicParams, TopicQuery } from './topics.schemas.js';
 import * as service from './topics.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
+import { limitMessage } from '../moderation/posting-limits.js';
+import { findMergeTarget } from '../moderation/topic-tools.queries.js';
 
 export function topicUrl(topic: { id: number; slug: string }, page = 1, postId?: number): string {
   return `/t/${topic.id}/${topic.slug}${page > 1 ? `?page=${page}` : ''}${postId ? `#post-${postId}` : ''}`;
@@ -64,10 +66,15 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     }
     try {
       const categoryId = parseId(request.body.category_id) ?? 0;
-      const { topic, post } = await service.createTopic(db, viewer, { ...request.body, category_id: categoryId }, { postsPerMinute: config.postsPerMinute });
-      return redirect(request, reply, topicUrl(topic, 1, post.id));
+      const result = await service.submitTopic(db, viewer, { ...request.body, category_id: categoryId }, { postsPerMinute: config.postsPerMinute });
+      if ('queued' in result) return redirect(request, reply, `/my/pending?held=${result.queued.id}`);
+      return redirect(request, reply, topicUrl(result.topic, 1, result.post.id));
     } catch (err) {
       if (err instanceof FormError) return newTopicPage(request, reply, values, fieldErrors(request.i18n, err), 422);
+      if (err instanceof RateLimitedError) {
+        reply.header('Retry-After', String(err.retryAfter));
+        return newTopicPage(request, reply, values, { form: limitMessage(request.i18n, err) }, 429);
+      }
       throw err;
     }
   });
@@ -111,7 +118,15 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
   }
 
   const showTopic = async (request: FastifyRequest<{ Params: { id: string }; Querystring: { page?: string } }>, reply: FastifyReply) => {
-    const topic = await loadTopic(request, request.params.id);
+    const id = parseId(request.params.id);
+    const topic = id ? await q.findTopicForViewer(db, request.viewer, id) : undefined;
+    // A merged topic's old address leads to where its posts went (looked up only when the topic is gone or merged,
+    // so a normal page view costs nothing extra; the lookup answers nothing for a category the viewer cannot read).
+    if (id && (!topic || topic.merged_into_id)) {
+      const merged = await findMergeTarget(db, request.viewer, id);
+      if (merged) return reply.redirect(topicUrl(merged), 301);
+    }
+    if (!topic) throw new NotFoundError();
     return topicPage(request, reply, topic, Number(request.query.page ?? 1));
   };
   app.get('/t/:id', { schema: { params: TopicParams, querystring: TopicQuery } }, showTopic);
@@ -139,17 +154,22 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     const viewer = request.viewer;
     if (!viewer) return reply.redirect(`/login?next=${encodeURIComponent(topicUrl(topic))}`, 303);
     const values = formValues(request);
-    const failed = async (errors: FieldErrors) => {
+    const failed = async (errors: FieldErrors, status = 422) => {
       if (isHtmx(request)) {
         reply.header('HX-Retarget', '#reply-form').header('HX-Reswap', 'outerHTML');
         const data = { topic, form: { values, errors }, canReply: true, silenced: false, topicUrl };
-        return render(request, reply, { page: 'topics/_reply_form', status: 422, data });
+        return render(request, reply, { page: 'topics/_reply_form', status, data });
       }
-      return topicPage(request, reply, topic, pageOf(topic.last_post_number), { values, errors }, 422);
+      return topicPage(request, reply, topic, pageOf(topic.last_post_number), { values, errors }, status);
     };
     if (request.validationError) return failed(fieldErrors(request.i18n, request.validationError));
     try {
-      const post = await service.replyToTopic(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
+      const post = await service.submitReply(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
+      if ('queued' in post) {
+        if (!isHtmx(request)) return reply.redirect(`/my/pending?held=${post.queued.id}`, 303);
+        const data = { topic, held: post.queued, form: { values: {}, errors: {} }, canReply: true, silenced: false, topicUrl };
+        return render(request, reply, { page: 'topics/_reply_result', status: 202, data });
+      }
       await awardAfterCommit(db, [viewer.id], request.log);
       if (!isHtmx(request)) return reply.redirect(topicUrl(topic, pageOf(post.post_number), post.id), 303);
       const [row] = await q.listPostRange(db, topic.id, post.post_number, post.post_number);
@@ -160,7 +180,13 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
       return render(request, reply, { page: 'topics/_reply_result', status: 201, data });
     } catch (err) {
       if (err instanceof FormError) return failed(fieldErrors(request.i18n, err));
+      if (err instanceof RateLimitedError) {
+        reply.header('Retry-After', String(err.retryAfter));
+        return failed({ form: limitMessage(request.i18n, err) }, 429);
+      }
       throw err;
     }
   });
+
+  // The author's own held and rejected posts (/my/pending). Registered here, beside the posting path it serves.
 }

@@ -10,6 +10,7 @@ export const notificationsEn = {
   'notifications.unread': '(unread)',
   'notifications.someone': 'Someone',
   'notifications.forever': 'further notice',
+  'notifications.hiddenTopic': '…',
   'notifications.reason': 'Reason: {reason}',
   'notifications.kind.post_hidden': 'Your post in “{topic}” was hidden. You can edit it: an edited post goes back to the moderators.',
   'notifications.kind.post_restored': 'Your post in “{topic}” is visible again.',

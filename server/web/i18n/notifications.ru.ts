@@ -14,6 +14,7 @@ export const notificationsRu: Record<keyof typeof notificationsEn, string> & Rec
   'notifications.unread': '(не прочитано)',
   'notifications.someone': 'Кто-то',
   'notifications.forever': 'дальнейшего решения',
+  'notifications.hiddenTopic': '…',
   'notifications.reason': 'Причина: {reason}',
   'notifications.kind.post_hidden': 'Ваше сообщение в теме «{topic}» скрыто. Его можно отредактировать: после правки оно снова попадёт к модераторам.',
   'notifications.kind.post_restored': 'Ваше сообщение в теме «{topic}» снова видно всем.',
