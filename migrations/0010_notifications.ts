@@ -19,11 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`create index notifications_user on notifications (user_id, id desc)`.execute(db);
   await sql`create index notifications_unread on notifications (user_id) where read_at is null`.execute(db);
-  // The bell's number, kept in the row (moved in the same transaction as the notifications it counts).
-  await db.schema.alterTable('users').addColumn('unread_notifications', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('users').dropColumn('unread_notifications').execute();
   await db.schema.dropTable('notifications').execute();
 }

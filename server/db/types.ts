@@ -39,8 +39,6 @@ export interface UsersTable {
   flags_agreed: Generated<number>;
   flags_disagreed: Generated<number>;
   silenced_reason: string | null;
-  /** Unread notifications (0010_notifications), moved with them in one transaction. */
-  unread_notifications: Generated<number>;
 }
 
 export interface SessionsTable {

@@ -29,7 +29,7 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
     return scope ? [sql`select ${b.key}::text as key, e.user_id, e.post_id from (${b.rule(scope)}) e`] : [];
   });
   if (!parts.length) return [];
-  // The same statement tells each new holder (a notification per grant, the bell's count moved with it).
+  // The same statement tells each new holder (a notification per grant).
   const { rows } = await sql<Grant>`
     with granted as (
       insert into user_badges (user_id, badge_id, post_id)
@@ -42,11 +42,6 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
     ), told as (
       insert into notifications (user_id, kind, data)
       select user_id, 'badge_granted', jsonb_build_object('badge_id', badge_id) from granted
-      returning user_id
-    ), counted as (
-      update users set unread_notifications = unread_notifications + n.count
-      from (select user_id, count(*)::int as count from told group by user_id) n where users.id = n.user_id
-      returning users.id
     )
     select user_id, badge_id from granted`.execute(db);
   return rows;

@@ -4,8 +4,10 @@ import type { Trx } from '../reputation/ledger.js';
 
 /**
  * Notifications: what a member is told about. Callers create them with `notify` INSIDE the transaction of the
- * thing that happened, so a rolled-back action tells nobody. The unread count lives in users.unread_notifications
- * (the header's bell reads it with the session, no extra query) and moves in the same transaction.
+ * thing that happened, so a rolled-back action tells nobody. The bell's unread count is not a counter in the users
+ * row: notifications are written inside many other transactions (reactions, moderation, badges), and a hot users
+ * row updated from all of them deadlocked under load. The session query counts unread rows instead, capped at 100,
+ * through a partial index (see web/session.ts): always exact, no extra round trip.
  */
 
 /** Every kind the notifications page can render (`notifications.kind.<kind>` in the catalogues). */
@@ -32,30 +34,22 @@ export async function notify(trx: Trx, n: NewNotification): Promise<boolean> {
     .insertInto('notifications')
     .values({ user_id: n.userId, kind: n.kind, actor_id: n.actorId ?? null, topic_id: n.topicId ?? null, post_id: n.postId ?? null, data: JSON.stringify(n.data ?? {}) })
     .execute();
-  await trx.updateTable('users').set({ unread_notifications: sql`unread_notifications + 1` }).where('id', '=', n.userId).execute();
   return true;
 }
 
-/** Marks one of the user's notifications read; the count moves only if it was unread. Returns the notification. */
+/** Marks one of the user's notifications read (keeping the first read time). Returns the notification. */
 export async function markRead(db: Database, userId: number, id: number) {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('notifications').select(['id', 'kind', 'topic_id', 'post_id', 'read_at']).where('id', '=', id).where('user_id', '=', userId).forUpdate().executeTakeFirst();
-    if (!row) return undefined;
-    if (!row.read_at) {
-      await trx.updateTable('notifications').set({ read_at: sql`now()` }).where('id', '=', id).execute();
-      await trx.updateTable('users').set({ unread_notifications: sql`greatest(unread_notifications - 1, 0)` }).where('id', '=', userId).execute();
-    }
-    return row;
-  });
+  return db
+    .updateTable('notifications')
+    .set({ read_at: sql`coalesce(read_at, now())` })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .returning(['id', 'kind', 'topic_id', 'post_id'])
+    .executeTakeFirst();
 }
 
-/** Marks every notification of the user read; the count becomes exactly what is left unread (none). */
+/** Marks every unread notification of the user read; returns how many. */
 export async function markAllRead(db: Database, userId: number): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    // Lock the user row first, so a notification written meanwhile is counted after this, never lost.
-    await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
-    const res = await trx.updateTable('notifications').set({ read_at: sql`now()` }).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirst();
-    await trx.updateTable('users').set({ unread_notifications: 0 }).where('id', '=', userId).execute();
-    return Number(res.numUpdatedRows);
-  });
+  const res = await db.updateTable('notifications').set({ read_at: sql`now()` }).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
