@@ -169,6 +169,20 @@ describe('accepting an answer', () => {
     expect(await drift()).toEqual([]);
   });
 
+  it('deleting the whole question takes the accepted answer’s reputation back; restoring it gives it again', async () => {
+    const { asker, answerer, topic, reply } = await question();
+    expect((await (await signedIn(asker)).post(`/posts/${reply.id}/accept`)).statusCode).toBe(303);
+    expect([await reputation(answerer), await reputation(asker)]).toEqual([15, 2]);
+    const first = await ctx.db.selectFrom('posts').select('id').where('topic_id', '=', topic.id).where('post_number', '=', 1).executeTakeFirstOrThrow();
+    const m = await signedIn(mod);
+    expect((await m.post(`/posts/${first.id}/delete`)).statusCode).toBe(303);
+    expect([await reputation(answerer), await reputation(asker)]).toEqual([0, 0]);
+    expect(await drift()).toEqual([]);
+    expect((await m.post(`/posts/${first.id}/restore`)).statusCode).toBe(303);
+    expect([await reputation(answerer), await reputation(asker)]).toEqual([15, 2]);
+    expect(await drift()).toEqual([]);
+  });
+
   it('htmx: 204 with HX-Refresh (the change touches several places)', async () => {
     const { asker, reply, topic } = await question();
     const res = await (await signedIn(asker)).post(`/posts/${reply.id}/accept`, {}, { htmx: true });

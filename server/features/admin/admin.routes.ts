@@ -4,6 +4,7 @@ import { NotFoundError } from '../../web/errors.js';
 import categoriesAdminRoutes from '../categories/categories.admin.routes.js';
 import usersAdminRoutes from '../accounts/users.admin.routes.js';
 import badgesAdminRoutes from '../badges/badges.admin.routes.js';
+import trustAdminRoutes from '../trust/trust.admin.routes.js';
 import settingsAdminRoutes from '../settings/settings.admin.routes.js';
 import moderationAdminRoutes from '../settings/moderation.admin.routes.js';
 
@@ -20,5 +21,6 @@ export default async function adminRoutes(app: FastifyInstance): Promise<void> {
   await app.register(usersAdminRoutes, { prefix: '/users' });
   await app.register(settingsAdminRoutes, { prefix: '/settings' });
   await app.register(moderationAdminRoutes, { prefix: '/moderation' });
+  await app.register(trustAdminRoutes, { prefix: '/trust' });
   await app.register(badgesAdminRoutes, { prefix: '/badges' });
 }

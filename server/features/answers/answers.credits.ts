@@ -6,6 +6,7 @@ import { CREDIT_PROVIDERS, type CreditProvider, type DesiredCredit } from '../re
  * a delete or restore of the post, a reaction toggle — computes the same credits:
  *  - `accept:<post>`: the answer's author earns the accepted_answer weight (not for answering their own question);
  *  - `accept_own:<post>`: the asker earns accept_own when they themselves accepted someone else's answer.
+ * A deleted question carries no answer credits (deleting its first post reconciles the accepted answer too).
  * Weights are those stored on the topic when the answer was accepted, so a later settings change rewrites nothing.
  */
 export const acceptedAnswerCredits: CreditProvider = {
@@ -14,10 +15,10 @@ export const acceptedAnswerCredits: CreditProvider = {
   async credits(trx, post) {
     const topic = await trx
       .selectFrom('topics')
-      .select(['user_id', 'solved_post_id', 'solved_by_id', 'solved_credit', 'solved_own_credit'])
+      .select(['user_id', 'solved_post_id', 'solved_by_id', 'solved_credit', 'solved_own_credit', 'deleted_at'])
       .where('id', '=', post.topic_id)
       .executeTakeFirst();
-    if (!topic || topic.solved_post_id !== post.id || post.user_id === topic.user_id) return [];
+    if (!topic || topic.deleted_at || topic.solved_post_id !== post.id || post.user_id === topic.user_id) return [];
     const out: DesiredCredit[] = [
       { source: `accept:${post.id}`, user_id: post.user_id, delta: topic.solved_credit, reason: 'accepted_answer', actor_id: topic.solved_by_id },
     ];

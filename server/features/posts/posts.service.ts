@@ -61,7 +61,7 @@ export async function editPost(db: Database, viewer: Viewer, postId: number, raw
 
 /** Moves the counters of a topic, its category and the post's author by `sign` for one post (or a whole topic). */
 async function adjustCounters(trx: Trx, post: { topic_id: number; post_number: number; user_id: number }, sign: 1 | -1): Promise<void> {
-  const topic = await trx.selectFrom('topics').select(['id', 'category_id', 'reply_count', 'deleted_at']).where('id', '=', post.topic_id).forUpdate().executeTakeFirstOrThrow();
+  const topic = await trx.selectFrom('topics').select(['id', 'category_id', 'reply_count', 'deleted_at', 'solved_post_id']).where('id', '=', post.topic_id).forUpdate().executeTakeFirstOrThrow();
   if (post.post_number === 1) {
     // The first post stands for the whole topic: deleting it takes the topic (and its live replies) out of the counts.
     const posts = topic.reply_count + 1;
@@ -72,6 +72,9 @@ async function adjustCounters(trx: Trx, post: { topic_id: number; post_number: n
       .where('id', '=', topic.category_id)
       .execute();
     await trx.updateTable('users').set({ topic_count: sql`topic_count + ${sign}`, post_count: sql`post_count + ${sign}` }).where('id', '=', post.user_id).execute();
+    // An answer is worth nothing without its question: deleting the question takes back the accepted answer's
+    // credits (and restoring it gives them back); see answers.credits.ts.
+    if (topic.solved_post_id) await reconcilePostReputation(trx, topic.solved_post_id);
     return;
   }
   await trx.updateTable('topics').set({ reply_count: sql`reply_count + ${sign}` }).where('id', '=', topic.id).execute();

@@ -2,6 +2,7 @@ import { modCoreEn } from './mod-core.en.js';
 import { modFlagsEn } from './mod-flags.en.js';
 import { modPostingEn } from './mod-posting.en.js';
 import { modToolsEn } from './mod-tools.en.js';
+import { trustAdminEn } from './trust-admin.en.js';
 import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
@@ -366,6 +367,7 @@ export const en = {
   ...searchEn,
   ...notificationsEn,
   ...mailEn,
+  ...trustAdminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

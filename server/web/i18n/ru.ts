@@ -3,6 +3,7 @@ import { modCoreRu } from './mod-core.ru.js';
 import { modFlagsRu } from './mod-flags.ru.js';
 import { modPostingRu } from './mod-posting.ru.js';
 import { modToolsRu } from './mod-tools.ru.js';
+import { trustAdminRu } from './trust-admin.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
@@ -380,4 +381,5 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...searchRu,
   ...notificationsRu,
   ...mailRu,
+  ...trustAdminRu,
 };
