@@ -161,12 +161,12 @@ export function canChangeRole(viewer: MaybeViewer, target: { id: number }): bool
 }
 
 /**
- * Setting and locking trust levels lives on /admin/users, so it is for admins (the /admin guard). Opening it to
- * moderators would need a users area outside /admin with its own guard; until then this stays with canAccessAdmin.
- * Like roles, never one's own (an admin does not vouch for themselves).
+ * Setting and locking trust levels (TL4 is only ever given this way) belongs to brand staff and admins — on
+ * /admin/users for admins and on a member's moderation page (/mod/users/:id) for staff. Community moderators
+ * keep order but do not vouch for members. Like roles, never one's own.
  */
 export function canSetTrustLevel(viewer: MaybeViewer, target: { id: number }): boolean {
-  return canAccessAdmin(viewer) && viewer!.id !== target.id;
+  return isBrandStaff(viewer) && viewer!.id !== target.id;
 }
 
 /** Own account settings (password, language): any signed-in account that is not suspended. */

@@ -5,7 +5,7 @@ export function findMemberForModeration(db: Database, id: number) {
   return db
     .selectFrom('users')
     .select([
-      'id', 'username', 'display_name', 'role', 'trust_level', 'created_at', 'post_count', 'topic_count', 'flags_agreed', 'flags_disagreed',
+      'id', 'username', 'display_name', 'role', 'trust_level', 'trust_level_locked', 'created_at', 'post_count', 'topic_count', 'flags_agreed', 'flags_disagreed',
       'silenced_until', 'silenced_reason', 'suspended_until', 'suspended_reason',
     ])
     .where('id', '=', id)

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseId } from '../../lib/ids.js';
-import { canSanction } from '../../policy/index.js';
+import { canSanction, canSetTrustLevel } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { type FieldErrors, fieldErrors, FormError, formValues } from '../../web/forms.js';
 import { redirect, render } from '../../web/render.js';
 import { applySanction, isPermanent, liftSanction, listSanctions, suggestDuration } from './sanctions.js';
 import { findMemberForModeration, findSanction, type MemberForModeration } from './sanctions.queries.js';
-import { DURATIONS, LiftBody, MemberParams, MemberQuery, SanctionBody } from './sanctions.schemas.js';
+import { DURATIONS, LiftBody, MemberParams, MemberQuery, SanctionBody, MemberTrustBody } from './sanctions.schemas.js';
+import { changeTrustLevel } from '../accounts/users.admin.service.js';
 
 /** The form value of a ladder step (hours, or `permanent` for null). */
 export function durationValue(hours: number | null): string {
@@ -41,6 +42,7 @@ export default async function sanctionsRoutes(fastify: FastifyInstance): Promise
         isPermanent,
         sanctions: sanctions.map((s) => ({ ...s, active: !s.lifted_at && s.ends_at > now })),
         canSanction: allowed,
+        canSetTrust: canSetTrustLevel(request.viewer, member),
         durations: DURATIONS,
         suggested,
         values: { kind: 'silence', duration: suggested, reason: '', ...values },
@@ -66,6 +68,14 @@ export default async function sanctionsRoutes(fastify: FastifyInstance): Promise
     const hours = request.body.duration === 'permanent' ? null : Number(request.body.duration);
     await db.transaction().execute((trx) => applySanction(trx, { kind: request.body.kind, userId: member.id, actorId: viewer.id, hours, reason }));
     return redirect(request, reply, `/mod/users/${member.id}?done=applied`);
+  });
+
+  /** Brand staff set (and lock) a member's trust level here; TL4 is only ever given this way or on /admin/users. */
+  app.post('/users/:id/trust', { schema: { params: MemberParams, body: MemberTrustBody } }, async (request, reply) => {
+    const member = await loadMember(request.params.id);
+    if (!canSetTrustLevel(request.viewer, member)) throw new ForbiddenError('trustAdmin.cannotSet');
+    await changeTrustLevel(db, request.viewer!, member.id, Number(request.body.trust_level), request.body.locked === '1');
+    return redirect(request, reply, `/mod/users/${member.id}?done=trust`);
   });
 
   app.post('/sanctions/:id/lift', { schema: { params: MemberParams, body: LiftBody } }, async (request, reply) => {

@@ -10,4 +10,6 @@ export const SanctionBody = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 500 }),
 });
 export const LiftBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) });
-export const MemberQuery = Type.Object({ done: Type.Optional(Type.Union([Type.Literal('applied'), Type.Literal('lifted')])) });
+export const MemberQuery = Type.Object({ done: Type.Optional(Type.Union([Type.Literal('applied'), Type.Literal('lifted'), Type.Literal('trust')])) });
+
+export const MemberTrustBody = Type.Object({ trust_level: Type.String({ pattern: '^[0-4]$' }), locked: Type.Optional(Type.Literal('1')) });

@@ -23,4 +23,12 @@ export const trustAdminEn = {
   'trustAdmin.field.posts_read_pct': 'Posts read, %',
   'trustAdmin.field.max_posts_hidden': 'At most this many posts hidden by moderation',
   'trustAdmin.field.grace_days': 'Grace period before losing the level, days',
+  'trustAdmin.cannotSet': 'Only brand staff and admins set trust levels, and never their own.',
+  'trustAdmin.memberTitle': 'Trust level',
+  'trustAdmin.memberLead': 'Levels 1–3 come automatically from activity; level 4 is only ever given here. Lock the level to keep the automatic rules from changing it.',
+  'trustAdmin.level': 'Level',
+  'trustAdmin.levelOption': 'TL{level}',
+  'trustAdmin.lock': 'Lock this level (no automatic changes)',
+  'trustAdmin.save': 'Set the level',
+  'trustAdmin.done': 'Trust level saved.',
 } as const;

@@ -25,4 +25,12 @@ export const trustAdminRu: Record<keyof typeof trustAdminEn, string> & Record<st
   'trustAdmin.field.posts_read_pct': 'Прочитано сообщений, %',
   'trustAdmin.field.max_posts_hidden': 'Не больше скрытых модерацией сообщений',
   'trustAdmin.field.grace_days': 'Льготный срок до потери уровня, дней',
+  'trustAdmin.cannotSet': 'Уровни доверия меняют только сотрудники бренда и администраторы, и никогда — себе.',
+  'trustAdmin.memberTitle': 'Уровень доверия',
+  'trustAdmin.memberLead': 'Уровни 1–3 присваиваются автоматически по активности; уровень 4 выдаётся только здесь. Закрепите уровень, чтобы автоматические правила его не меняли.',
+  'trustAdmin.level': 'Уровень',
+  'trustAdmin.levelOption': 'Уровень {level}',
+  'trustAdmin.lock': 'Закрепить уровень (без автоматических изменений)',
+  'trustAdmin.save': 'Установить уровень',
+  'trustAdmin.done': 'Уровень доверия сохранён.',
 };
