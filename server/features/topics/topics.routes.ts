@@ -16,6 +16,7 @@ import { NewTopicBody, NewTopicQuery, PreviewBody, ReplyBody, ReplyFormQuery, To
 import * as service from './topics.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
 import { limitMessage } from '../moderation/posting-limits.js';
+import { loadTopicExtras } from './topic-extras.js';
 import { findMergeTarget } from '../moderation/topic-tools.queries.js';
 
 export function topicUrl(topic: { id: number; slug: string }, page = 1, postId?: number): string {
@@ -96,7 +97,12 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     if (page > pages) throw new NotFoundError();
     const from = (page - 1) * q.POSTS_PER_PAGE + 1;
     const viewer = request.viewer;
-    const [posts, settings] = await Promise.all([q.listPostRange(db, topic.id, from, from + q.POSTS_PER_PAGE - 1, viewer?.id ?? null), getSettings(db)]);
+    const to = from + q.POSTS_PER_PAGE - 1;
+    const [posts, settings, extras] = await Promise.all([
+      q.listPostRange(db, topic.id, from, to, viewer?.id ?? null),
+      getSettings(db),
+      loadTopicExtras({ db, viewer, topic, from, to }),
+    ]);
     if (viewer) app.activity.recordTopicView(viewer.id, topic.id, posts.at(-1)?.post_number ?? 0);
     const items = posts.map((post) => ({ post, can: postPermissions(viewer, topic, post, config.newUserEditWindowHours), mine: post.my_reactions }));
     return render(request, reply, {
@@ -111,6 +117,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
         canReply: canReply(viewer, topic),
         silenced: !!viewer && !canPost(viewer),
         reactionSet: settings.reactions,
+        extras,
         form: { values: {}, errors: {}, ...form },
         topicUrl,
       },

@@ -3,6 +3,9 @@ import { modFlagsEn } from './mod-flags.en.js';
 import { modPostingEn } from './mod-posting.en.js';
 import { modToolsEn } from './mod-tools.en.js';
 import { trustAdminEn } from './trust-admin.en.js';
+import { pollsEn } from './polls.en.js';
+import { ideasEn } from './ideas.en.js';
+import { watchingEn } from './watching.en.js';
 import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
@@ -368,6 +371,9 @@ export const en = {
   ...notificationsEn,
   ...mailEn,
   ...trustAdminEn,
+  ...pollsEn,
+  ...ideasEn,
+  ...watchingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

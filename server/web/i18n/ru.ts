@@ -4,6 +4,9 @@ import { modFlagsRu } from './mod-flags.ru.js';
 import { modPostingRu } from './mod-posting.ru.js';
 import { modToolsRu } from './mod-tools.ru.js';
 import { trustAdminRu } from './trust-admin.ru.js';
+import { pollsRu } from './polls.ru.js';
+import { ideasRu } from './ideas.ru.js';
+import { watchingRu } from './watching.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
@@ -382,4 +385,7 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...notificationsRu,
   ...mailRu,
   ...trustAdminRu,
+  ...pollsRu,
+  ...ideasRu,
+  ...watchingRu,
 };

@@ -1,0 +1,3 @@
+/** English messages for ideas. */
+export const ideasEn = {
+} as const;

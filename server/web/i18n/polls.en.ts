@@ -1,0 +1,3 @@
+/** English messages for polls. */
+export const pollsEn = {
+} as const;

@@ -1,0 +1,3 @@
+/** English messages for watching. */
+export const watchingEn = {
+} as const;
