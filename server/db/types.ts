@@ -39,6 +39,8 @@ export interface UsersTable {
   flags_agreed: Generated<number>;
   flags_disagreed: Generated<number>;
   silenced_reason: string | null;
+  /** The id of the site banner this member closed (0015_banner); a new banner shows again. */
+  dismissed_banner_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {

@@ -16,6 +16,8 @@ export interface Viewer {
   silenced_until: Date | null;
   /** Shown to the silenced member with the end date; not used by any decision. */
   silenced_reason?: string | null;
+  /** The id of the site banner this member closed; not used by any decision. */
+  dismissed_banner_id?: number | null;
   /** The header bell's number; not used by any decision. */
   unread_notifications?: number;
   suspended_until: Date | null;

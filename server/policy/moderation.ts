@@ -1,5 +1,5 @@
 import type { FlagReason, Role } from '../db/types.js';
-import { canPost, canReadTopic, isLivePost, isStaff, isSuspended, type PostState, type TopicState, type Viewer } from './index.js';
+import { canPost, canReadTopic, isBrandStaff, isLivePost, isStaff, isSuspended, type PostState, type TopicState, type Viewer } from './index.js';
 
 /**
  * Moderation permissions (part of the one policy module; re-exported from policy/index.ts).
@@ -108,3 +108,8 @@ export function autoHideRule(input: {
 
 /** Writing (posting, flag notes) needs an account that is neither suspended nor silenced. */
 export { canPost };
+
+/** The site banner speaks for the brand: brand staff and admins set and clear it. */
+export function canManageBanner(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
+  return isBrandStaff(viewer, now);
+}

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { avatarHtml } from './avatars.js';
-import { isAdmin, isStaff } from '../policy/index.js';
+import { isAdmin, isBrandStaff, isStaff } from '../policy/index.js';
+import { activeBanner } from '../features/banner/banner.service.js';
+import { getSettings } from '../features/settings/settings.js';
 import { LOCALES } from './i18n/index.js';
 import { iconHtml } from './icons.js';
 import { HTMX_VERSION } from './plugins.js';
@@ -29,6 +31,7 @@ export function baseLocals(request: FastifyRequest, reply: FastifyReply, guestFo
     viewer,
     isStaff: isStaff(viewer),
     isAdmin: isAdmin(viewer),
+    isBrandStaff: isBrandStaff(viewer),
     t: request.i18n.t,
     i18n: request.i18n,
     locale: request.locale,
@@ -50,6 +53,12 @@ export async function render(request: FastifyRequest, reply: FastifyReply, opts:
   if (opts.status) reply.code(opts.status);
   const data = { ...baseLocals(request, reply, opts.guestForm), title: opts.title ?? '', ...opts.data };
   const template = opts.fragment && isHtmx(request) ? opts.fragment : opts.page;
+  // The site banner, on full pages only (settings are cached per instance for a few seconds: no query per page).
+  // An error page must render even when the database is what failed: then it simply has no banner.
+  if (template === opts.page) {
+    const banner = await getSettings(request.server.db).then((s) => activeBanner(s.banner), () => null);
+    (data as Record<string, unknown>).banner = banner && banner.id !== request.viewer?.dismissed_banner_id ? banner : null;
+  }
   const html = await request.server.view(template, data);
   return reply.type('text/html; charset=utf-8').send(html);
 }

@@ -29,7 +29,7 @@ export async function loadViewer(db: Database, config: Config, request: FastifyR
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'users.id', 'users.username', 'users.display_name', 'users.role', 'users.trust_level', 'users.created_at', 'users.silenced_until',
-      'users.silenced_reason', 'users.suspended_until', 'users.locale', 'sessions.last_seen_at as session_seen_at',
+      'users.silenced_reason', 'users.suspended_until', 'users.locale', 'users.dismissed_banner_id', 'sessions.last_seen_at as session_seen_at',
       // The bell's number in the same round trip: unread notifications, counted up to 100 on a partial index.
       sql<number>`(select count(*)::int from (select 1 from notifications n where n.user_id = users.id and n.read_at is null limit 100) u)`.as('unread_notifications'),
     ])

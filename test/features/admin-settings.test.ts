@@ -136,6 +136,7 @@ describe('admin settings: the form', () => {
       reaction_daily_limits: [0, 10, 20, 30, 10000],
       // The general form leaves the moderation settings (their own form) as they were.
       moderation: DEFAULT_SETTINGS.moderation,
+      banner: null,
     });
     const doc = dom((await adminClient.get('/admin/settings?saved=1')).body);
     expect(text(doc.querySelector('[role="status"]'))).toBe(en.t('admin.settings.saved'));

@@ -106,9 +106,64 @@ export async function watchPage(page: Page, opts: { javaScriptEnabled?: boolean 
 
 const SHOTS = path.resolve('screenshots/e2e');
 
+/** SCREENSHOTS=0 (or false/off) skips writing PNGs: the journeys still run every check, a little faster. */
+const SHOTS_OFF = ['0', 'false', 'off'].includes((process.env.SCREENSHOTS ?? '').trim().toLowerCase());
+
 /** Saves a full-page screenshot under ./screenshots/e2e/ (git-ignored) for a person to look at. */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SHOTS_OFF) return;
   fs.mkdirSync(SHOTS, { recursive: true });
   // caret: 'initial' — hiding the caret would leave style="" on inputs, which htmx then copies (and CSP refuses).
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, caret: 'initial' });
+  // From the top, so the sticky header is drawn where it belongs rather than where the page happened to be scrolled;
+  // transitions finished, so a colour-scheme switch just before is not caught half-way.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, caret: 'initial', animations: 'disabled' });
+}
+
+/** One way to look at a page: colour scheme and width. */
+export type ShotVariant = 'light' | 'dark' | 'phone' | 'phone-dark';
+
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Saves `<name>-<variant>.png` for each variant: emulates prefers-color-scheme and resizes the viewport in place
+ * (open forms and menus stay open), then puts the page back to a light desktop view. Returns the elements that stick
+ * out sideways at phone width (see horizontalOverflow), so a caller can assert there are none.
+ */
+export async function screenshotVariants(page: Page, name: string, variants: readonly ShotVariant[] = ['light', 'dark']): Promise<string[]> {
+  const before = page.viewportSize() ?? DESKTOP;
+  const overflow = new Set<string>();
+  for (const variant of variants) {
+    const phone = variant.startsWith('phone');
+    await page.emulateMedia({ colorScheme: variant.endsWith('dark') ? 'dark' : 'light' });
+    await page.setViewportSize(phone ? PHONE : before.width < 600 ? DESKTOP : before);
+    // Two frames after a resize, so the capture does not catch regions that are not painted yet.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    if (phone) for (const el of await horizontalOverflow(page)) overflow.add(el);
+    await screenshot(page, `${name}-${variant}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(before);
+  return [...overflow];
+}
+
+/** Page widths wider than the viewport (horizontal overflow): the elements that stick out, for a readable failure. */
+export async function horizontalOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && r.width > 0) {
+        const id = el.id ? `#${el.id}` : '';
+        const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+        const text = (el.textContent ?? '').trim().slice(0, 30);
+        out.push(`${el.tagName.toLowerCase()}${id}${cls} "${text}" right=${Math.round(r.right)}`);
+      }
+      if (out.length >= 10) break;
+    }
+    return out;
+  });
 }

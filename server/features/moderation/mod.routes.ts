@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { canModerate } from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
+import { bannerModRoutes } from '../banner/banner.routes.js';
 import approvalsRoutes from './approvals.routes.js';
 import logRoutes from './log.routes.js';
 import queueRoutes from './queue.routes.js';
@@ -21,4 +22,5 @@ export default async function modRoutes(app: FastifyInstance): Promise<void> {
   await app.register(sanctionsRoutes);
   await app.register(topicToolsRoutes);
   await app.register(logRoutes);
+  await app.register(bannerModRoutes);
 }

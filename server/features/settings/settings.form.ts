@@ -61,7 +61,7 @@ function integer(raw: string, range: { min: number; max: number }): number | und
  * (`key_3`, `emoji_3`, `weight_3` for row 3; `reactions` for the list as a whole; `limit_0`…`limit_4`).
  * A row left entirely blank is no reaction.
  */
-export function parseSettingsForm(v: SettingsFormValues): { patch: Omit<Settings, 'moderation'> } | { errors: FormError['fields'] } {
+export function parseSettingsForm(v: SettingsFormValues): { patch: Omit<Settings, 'moderation' | 'banner'> } | { errors: FormError['fields'] } {
   const errors: FormError['fields'] = {};
   const reactions: ReactionDef[] = [];
   const range = (r: { min: number; max: number }) => ({ key: 'errors.integerRange' as const, params: { min: r.min, max: r.max } });

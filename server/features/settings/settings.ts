@@ -60,6 +60,17 @@ export interface ModerationSettings {
   words_censor: string[];
 }
 
+/** The site banner staff show on every page until a date (markdown cooked on save), optionally linked to a topic. */
+export interface Banner {
+  /** A new id for every new banner, so members who closed the previous one see this one. */
+  id: number;
+  md: string;
+  html: string;
+  topic_id: number | null;
+  /** ISO time after which the banner is gone by itself. */
+  until: string;
+}
+
 export interface Settings {
   /** The reactions offered on posts, in display order. */
   reactions: ReactionDef[];
@@ -68,6 +79,8 @@ export interface Settings {
   /** How many reactions a user may give per (UTC) day, by trust level 0..4. */
   reaction_daily_limits: number[];
   moderation: ModerationSettings;
+  /** The site banner, or null. */
+  banner: Banner | null;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze<Settings>({
@@ -96,6 +109,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze<Settings>({
     words_approve: [],
     words_censor: [],
   },
+  banner: null,
 });
 
 const REACTION_KEY = /^[a-z0-9_]{1,32}$/;
@@ -194,11 +208,24 @@ export function parseModeration(raw: unknown): ModerationSettings | undefined {
   return out as ModerationSettings;
 }
 
+export const BANNER_MAX = 500;
+
+export function parseBanner(raw: unknown): Banner | null | undefined {
+  if (raw === null) return null;
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { id, md, html, topic_id, until } = raw as Record<string, unknown>;
+  if (!isInt(id, 1, Number.MAX_SAFE_INTEGER) || typeof md !== 'string' || md.length > BANNER_MAX || typeof html !== 'string' || html.length > 20_000) return undefined;
+  if (topic_id !== null && !isInt(topic_id, 1, 2147483647)) return undefined;
+  if (typeof until !== 'string' || Number.isNaN(Date.parse(until))) return undefined;
+  return { id, md, html, topic_id: topic_id as number | null, until };
+}
+
 const PARSERS: { [K in keyof Settings]: (raw: unknown) => Settings[K] | undefined } = {
   reactions: parseReactions,
   reputation: parseReputationWeights,
   reaction_daily_limits: parseDailyLimits,
   moderation: parseModeration,
+  banner: parseBanner,
 };
 
 function isSettingKey(key: string): key is keyof Settings {

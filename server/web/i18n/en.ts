@@ -6,6 +6,7 @@ import { trustAdminEn } from './trust-admin.en.js';
 import { pollsEn } from './polls.en.js';
 import { ideasEn } from './ideas.en.js';
 import { watchingEn } from './watching.en.js';
+import { bannerEn } from './banner.en.js';
 import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
@@ -371,6 +372,7 @@ export const en = {
   ...notificationsEn,
   ...mailEn,
   ...trustAdminEn,
+  ...bannerEn,
   ...pollsEn,
   ...ideasEn,
   ...watchingEn,

@@ -7,6 +7,7 @@ import { trustAdminRu } from './trust-admin.ru.js';
 import { pollsRu } from './polls.ru.js';
 import { ideasRu } from './ideas.ru.js';
 import { watchingRu } from './watching.ru.js';
+import { bannerRu } from './banner.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
@@ -385,6 +386,7 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...notificationsRu,
   ...mailRu,
   ...trustAdminRu,
+  ...bannerRu,
   ...pollsRu,
   ...ideasRu,
   ...watchingRu,

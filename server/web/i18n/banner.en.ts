@@ -1,0 +1,20 @@
+/** English messages for the site banner. */
+export const bannerEn = {
+  'banner.title': 'Site banner',
+  'banner.nav': 'Banner',
+  'banner.lead': 'A short message on every page until the date you choose — for an outage, a launch or an event. Members can close it; a new banner shows again to everyone.',
+  'banner.text': 'Text (Markdown, up to 500 characters)',
+  'banner.topic': 'Link to topic (number, optional)',
+  'banner.until': 'Show until (UTC)',
+  'banner.publish': 'Publish the banner',
+  'banner.clear': 'Remove the banner',
+  'banner.current': 'Shown now, until {until}',
+  'banner.none': 'No banner is shown now.',
+  'banner.saved': 'The banner is published.',
+  'banner.dismiss': 'Close the banner',
+  'banner.more': 'Read more',
+  'banner.untilFuture': 'Choose a date and time in the future.',
+  'banner.noTopic': 'There is no such topic.',
+  'banner.cannot': 'Only brand staff set the site banner.',
+  'banner.label': 'Announcement',
+} as const;
