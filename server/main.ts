@@ -4,6 +4,7 @@ import { checkEncoding, databaseOptions, openDatabase } from './db/index.js';
 import { migrateToLatest } from './db/migrator.js';
 import { registerJob, startJobs } from './jobs/runner.js';
 import { trustLevelJob } from './features/trust/trust.service.js';
+import { publishScheduledJob } from './features/scheduled/scheduled.service.js';
 import { badgesSweepJob } from './features/badges/badges.service.js';
 import { prune } from './web/ratelimit.js';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
 
   registerJob(trustLevelJob);
   registerJob(badgesSweepJob);
+  registerJob(publishScheduledJob);
   const jobs = startJobs({ db: handle.db, engine: handle.engine, log: app.log });
 
   let closing = false;

@@ -4,7 +4,13 @@ const RU: Record<string, string> = {
   ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
 };
 
-/** URL slug from a title: Russian transliterated, ASCII only, at most 80 characters. */
+/**
+ * Words that are also pages under /t/:id/ (the reply form, a poll, an idea's status…): a topic titled "Poll" must
+ * not get the slug `poll`, or its /t/:id/:slug address would open that page instead of the topic.
+ */
+const RESERVED = new Set(['reply', 'poll', 'status', 'merge-idea', 'watch', 'move', 'merge', 'split', 'slow-mode', 'posts']);
+
+/** URL slug from a title: Russian transliterated, ASCII only, at most 80 characters, never a reserved word. */
 export function slugify(text: string, fallback = 'topic'): string {
   const latin = text
     .normalize('NFKC')
@@ -13,5 +19,6 @@ export function slugify(text: string, fallback = 'topic'): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '');
   const slug = latin.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80).replace(/-+$/, '');
+  if (RESERVED.has(slug)) return `${slug}-topic`;
   return slug || fallback;
 }

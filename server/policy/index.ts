@@ -252,3 +252,5 @@ export function answerActions(viewer: MaybeViewer, topic: QuestionState, post: A
 }
 
 export * from './moderation.js';
+export * from './watching.js';
+export * from './polls.js';

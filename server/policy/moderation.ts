@@ -113,3 +113,8 @@ export { canPost };
 export function canManageBanner(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
   return isBrandStaff(viewer, now);
 }
+
+/** Scheduled publishing speaks for the brand too: brand staff and admins. */
+export function canScheduleTopics(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
+  return isBrandStaff(viewer, now);
+}

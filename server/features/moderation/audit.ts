@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'post_approve', 'post_reject', 'user_silence', 'user_suspend', 'sanction_lift', 'topic_lock', 'topic_unlock', 'topic_close', 'topic_reopen',
   'topic_move', 'topic_merge', 'topic_split', 'topic_pin', 'topic_unpin', 'topic_slow_mode', 'role_change', 'trust_level_change', 'settings_change',
   'category_create', 'category_update', 'category_delete',
+  'poll_close',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { canModerate } from '../../policy/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import { bannerModRoutes } from '../banner/banner.routes.js';
+import scheduledRoutes from '../scheduled/scheduled.routes.js';
 import approvalsRoutes from './approvals.routes.js';
 import logRoutes from './log.routes.js';
 import queueRoutes from './queue.routes.js';
@@ -23,4 +24,5 @@ export default async function modRoutes(app: FastifyInstance): Promise<void> {
   await app.register(topicToolsRoutes);
   await app.register(logRoutes);
   await app.register(bannerModRoutes);
+  await app.register(scheduledRoutes);
 }

@@ -11,6 +11,7 @@ import { insertQueuedPost, type QueuedPost } from '../moderation/approvals.queri
 import { checkPostingLimits, PostingLimitError } from '../moderation/posting-limits.js';
 import { approvalNeeded, censorTitle, cookForSave, evaluateContent } from '../moderation/posting-rules.js';
 import { getSettings } from '../settings/settings.js';
+import { notifyForNewPost } from '../watching/watching.service.js';
 
 export const TITLE_MIN = 8;
 export const TITLE_MAX = 200;
@@ -112,6 +113,7 @@ export async function insertTopic(trx: Kysely<DB>, authorId: number, draft: Topi
     .where('id', '=', draft.categoryId)
     .execute();
   await trx.updateTable('users').set({ topic_count: sql`topic_count + 1`, post_count: sql`post_count + 1` }).where('id', '=', authorId).execute();
+  await notifyForNewPost(trx, { post, topic });
   return { topic, post };
 }
 
@@ -207,6 +209,7 @@ export async function insertReply(trx: Kysely<DB>, authorId: number, topic: { id
     .where('id', '=', topic.category_id)
     .execute();
   await trx.updateTable('users').set({ post_count: sql`post_count + 1` }).where('id', '=', authorId).execute();
+  await notifyForNewPost(trx, { post, topic });
   return post;
 }
 

@@ -7,6 +7,7 @@ import { pollsEn } from './polls.en.js';
 import { ideasEn } from './ideas.en.js';
 import { watchingEn } from './watching.en.js';
 import { bannerEn } from './banner.en.js';
+import { scheduledEn } from './scheduled.en.js';
 import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
@@ -373,6 +374,7 @@ export const en = {
   ...mailEn,
   ...trustAdminEn,
   ...bannerEn,
+  ...scheduledEn,
   ...pollsEn,
   ...ideasEn,
   ...watchingEn,

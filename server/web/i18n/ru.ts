@@ -8,6 +8,7 @@ import { pollsRu } from './polls.ru.js';
 import { ideasRu } from './ideas.ru.js';
 import { watchingRu } from './watching.ru.js';
 import { bannerRu } from './banner.ru.js';
+import { scheduledRu } from './scheduled.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
@@ -387,6 +388,7 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...mailRu,
   ...trustAdminRu,
   ...bannerRu,
+  ...scheduledRu,
   ...pollsRu,
   ...ideasRu,
   ...watchingRu,

@@ -25,6 +25,10 @@ describe('slugify', () => {
     expect(slugify(title)).toBe('topic');
   });
 
+  it.each([['Poll', 'poll-topic'], ['Reply', 'reply-topic'], ['Status!', 'status-topic'], ['Poll results', 'poll-results']])('never gives %j a slug that is also a topic sub-page', (title, slug) => {
+    expect(slugify(title)).toBe(slug);
+  });
+
   it('uses the given fallback', () => {
     expect(slugify('???', 'category')).toBe('category');
   });
