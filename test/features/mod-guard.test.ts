@@ -43,6 +43,7 @@ function fill(path: string): string {
     .replace(/\/t\/:id/, `/t/${ids.topic}`)
     .replace(/\/posts\/:id/, `/posts/${ids.post}`)
     .replace(/\/approvals\/:id/, `/approvals/${ids.queued}`)
+    .replace(/\/scheduled\/:id/, `/scheduled/${ids.scheduled}`)
     .replace(/\/categories\/:id/, `/categories/${ids.category}`)
     .replace(/\/badges\/:id/, `/badges/${ids.badge}`)
     .replace(/:itemId/, String(ids.item))
@@ -81,7 +82,8 @@ beforeAll(async () => {
   const item = await ctx.db.insertInto('review_items').values({ post_id: reply.id, score: 3 }).returning('id').executeTakeFirstOrThrow();
   const queued = await ctx.db.insertInto('queued_posts').values({ user_id: target.id, topic_id: topic.id, body_md: 'Held back', held_reason: 'new_user' }).returning('id').executeTakeFirstOrThrow();
   const badge = await ctx.db.selectFrom('badges').select('id').orderBy('id').executeTakeFirst();
-  ids = { target: target.id, sanction: sanction.id, topic: topic.id, post: reply.id, item: item.id, queued: queued.id, category: cat.id, badge: badge?.id ?? 1 };
+  const scheduled = await ctx.db.insertInto('scheduled_topics').values({ user_id: mod.id, category_id: cat.id, title: 'A scheduled announcement', body_md: 'Soon.', publish_at: new Date(Date.now() + 86400_000) }).returning('id').executeTakeFirstOrThrow();
+  ids = { target: target.id, sanction: sanction.id, topic: topic.id, post: reply.id, item: item.id, queued: queued.id, category: cat.id, badge: badge?.id ?? 1, scheduled: scheduled.id };
   BODY.category_id = String(cat.id);
   BODY.into = String(topic.id);
   BODY.post_ids = String(reply.id);
