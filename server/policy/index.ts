@@ -252,5 +252,6 @@ export function answerActions(viewer: MaybeViewer, topic: QuestionState, post: A
 }
 
 export * from './moderation.js';
+export * from './ideas.js';
 export * from './watching.js';
 export * from './polls.js';

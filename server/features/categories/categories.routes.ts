@@ -7,6 +7,9 @@ import { render } from '../../web/render.js';
 import { listCategoryTopics, listLatestTopics, listPinnedTopics, TOPICS_PER_PAGE, type TopicRow } from '../topics/topics.list.js';
 import * as q from './categories.queries.js';
 import { ListQuery, SlugParams } from './categories.schemas.js';
+import { IDEA_SORTS, ideaBoardPage } from '../ideas/ideas.board.js';
+import { IdeaListQuery } from '../ideas/ideas.schemas.js';
+import { IDEA_STATUSES } from '../ideas/ideas.types.js';
 
 /** `?filter=unanswered|unsolved` on a list is another name for the question list's own URL (served by features/answers). */
 function questionFilter(query: unknown): 'unanswered' | 'unsolved' | null {
@@ -40,17 +43,20 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
     });
   });
 
-  app.get('/c/:slug', { schema: { params: SlugParams, querystring: ListQuery } }, async (request, reply) => {
+  // An ideas category adds order tabs (activity, votes, newest) and a status filter; other kinds ignore them.
+  app.get('/c/:slug', { schema: { params: SlugParams, querystring: IdeaListQuery } }, async (request, reply) => {
     const category = await q.findVisibleCategoryBySlug(db, request.viewer, request.params.slug);
     if (!category) throw new NotFoundError();
     const filter = questionFilter(request.query);
     if (filter) return reply.redirect(`/c/${category.slug}/${filter}`, 302);
-    const before = request.query.before ? decodeCursor(request.query.before) : null;
-    if (request.query.before && !before) throw new NotFoundError();
+    const board = category.kind === 'ideas' ? await ideaBoardPage(db, request.viewer, category.id, request.query) : null;
+    const before = board ? null : request.query.before ? decodeCursor(request.query.before) : null;
+    if (!board && request.query.before && !before) throw new NotFoundError();
+    const firstPage = !request.query.before;
     const [pinned, topics, children] = await Promise.all([
-      before ? Promise.resolve([]) : listPinnedTopics(db, request.viewer, category.id),
-      listCategoryTopics(db, request.viewer, category.id, before),
-      before ? Promise.resolve([]) : q.listVisibleChildren(db, request.viewer, category.id),
+      firstPage && !board?.status ? listPinnedTopics(db, request.viewer, category.id) : Promise.resolve([]),
+      board ? Promise.resolve(board.topics) : listCategoryTopics(db, request.viewer, category.id, before),
+      firstPage ? q.listVisibleChildren(db, request.viewer, category.id) : Promise.resolve([]),
     ]);
     return render(request, reply, {
       page: 'categories/show',
@@ -61,8 +67,9 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
         pinned,
         topics,
         children,
-        next: nextCursor(topics),
-        baseUrl: `/c/${category.slug}`,
+        next: board ? board.next : nextCursor(topics),
+        baseUrl: `/c/${category.slug}${board?.query ? `?${board.query}` : ''}`,
+        board: board && { sort: board.sort, status: board.status, sorts: IDEA_SORTS, statuses: [...IDEA_STATUSES, 'merged'] },
         showCategory: false,
         canStart: canStartTopic(request.viewer, category),
       },

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'topic_move', 'topic_merge', 'topic_split', 'topic_pin', 'topic_unpin', 'topic_slow_mode', 'role_change', 'trust_level_change', 'settings_change',
   'category_create', 'category_update', 'category_delete',
   'poll_close',
+  'idea_status', 'idea_merge',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

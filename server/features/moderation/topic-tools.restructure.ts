@@ -60,6 +60,9 @@ export async function mergeTopics(db: Database, actor: Viewer, sourceId: number,
     const targetCat = target && cats.find((c) => c.id === target.category_id);
     if (!target || !targetCat || target.deleted_at || target.merged_into_id || !canReadCategory(actor, targetCat)) throw new FormError({ into: { key: 'tools.merge.noTarget' } });
     const sourceCat = cats.find((c) => c.id === source.category_id)!;
+    // An idea's votes belong to the idea board's own merge, which moves them without counting anyone twice.
+    const votes = await trx.selectFrom('topics').select('vote_count').where('id', '=', source.id).executeTakeFirstOrThrow();
+    if (votes.vote_count > 0) throw new FormError({ into: { key: 'tools.merge.ideaVotes' } });
     if (exposesStaffContent(sourceCat, targetCat) && !confirmed) return { status: 'confirm', to: { id: targetCat.id, name: targetCat.name, read_access: targetCat.read_access } };
 
     const posts = await trx

@@ -5,8 +5,11 @@ import { readAccessFor, type Viewer } from '../../policy/index.js';
 
 export const TOPICS_PER_PAGE = 30;
 
-/** The columns a topic row in any list needs, with author, last poster and category in one query. */
-function topicRows(db: Database, viewer: Viewer | null) {
+/**
+ * The columns a topic row in any list needs, with author, last poster and category in one query. Rows of ideas
+ * (category kind `ideas`) also show the idea's status and vote count.
+ */
+export function topicRows(db: Database, viewer: Viewer | null) {
   return db
     .selectFrom('topics')
     .innerJoin('categories', 'categories.id', 'topics.category_id')
@@ -16,6 +19,7 @@ function topicRows(db: Database, viewer: Viewer | null) {
       'topics.id', 'topics.title', 'topics.slug', 'topics.pinned_at', 'topics.locked_at', 'topics.reply_count', 'topics.view_count',
       'topics.last_posted_at', 'topics.created_at', 'topics.solved_post_id', 'author.username as author_username', 'author.display_name as author_display_name',
       'last.username as last_username', 'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
+      'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count',
     ])
     .where('topics.deleted_at', 'is', null)
     .where('categories.read_access', 'in', readAccessFor(viewer));

@@ -47,6 +47,7 @@ export const modToolsEn = {
   'tools.merge.intro': 'Every post of this topic moves into the other topic, in order of time. This topic’s address will lead there.',
   'tools.merge.into': 'Merge into (topic number or address)',
   'tools.merge.submit': 'Merge',
+  'tools.merge.ideaVotes': 'This idea has votes: merge it with “Merge into another idea”, which moves the votes.',
   'tools.merge.same': 'A topic cannot be merged into itself.',
   'tools.merge.sourceGone': 'This topic has been deleted or merged already.',
   'tools.merge.noTarget': 'No open topic with that number or address.',

@@ -53,6 +53,7 @@ export const modToolsRu: Record<keyof typeof modToolsEn, string> & Record<string
   'tools.merge.intro': 'Все сообщения этой темы перейдут в другую тему в порядке времени. Адрес этой темы будет вести туда.',
   'tools.merge.into': 'Объединить с темой (номер или адрес)',
   'tools.merge.submit': 'Объединить',
+  'tools.merge.ideaVotes': 'У этой идеи есть голоса: объедините её через «Объединить с другой идеей» — тогда голоса перейдут.',
   'tools.merge.same': 'Тему нельзя объединить саму с собой.',
   'tools.merge.sourceGone': 'Эта тема уже удалена или объединена.',
   'tools.merge.noTarget': 'Нет открытой темы с таким номером или адресом.',
