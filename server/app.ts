@@ -17,6 +17,7 @@ import pollsRoutes from './features/polls/polls.routes.js';
 import ideasRoutes from './features/ideas/ideas.routes.js';
 import watchingRoutes from './features/watching/watching.routes.js';
 import bannerRoutes from './features/banner/banner.routes.js';
+import pinsRoutes from './features/pins/pins.routes.js';
 import searchRoutes from './features/search/search.routes.js';
 import leaderboardRoutes from './features/reputation/leaderboard.routes.js';
 import badgesRoutes from './features/badges/badges.routes.js';
@@ -103,6 +104,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(pollsRoutes);
   await app.register(ideasRoutes);
   await app.register(watchingRoutes);
+  await app.register(pinsRoutes);
   await app.register(searchRoutes);
   await app.register(bannerRoutes);
   await app.register(notificationsRoutes);

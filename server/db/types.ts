@@ -100,6 +100,9 @@ export interface TopicsTable {
   slow_mode_seconds: Generated<number>;
   /** Set when merged into another topic: the old URL redirects there. */
   merged_into_id: number | null;
+  /** A global pin shows on the home page and every category too; a pin may end by itself (0018_pins). */
+  pinned_globally: Generated<boolean>;
+  pinned_until: NullableTimestamp;
   created_at: Timestamp;
 }
 
@@ -351,7 +354,14 @@ export interface PasswordResetsTable {
   created_at: Timestamp;
 }
 
+export interface PinDismissalsTable {
+  user_id: number;
+  topic_id: number;
+  created_at: Timestamp;
+}
+
 export interface DB {
+  pin_dismissals: PinDismissalsTable;
   outbox: OutboxTable;
   password_resets: PasswordResetsTable;
   notifications: NotificationsTable;

@@ -118,3 +118,12 @@ export function canManageBanner(viewer: MaybeViewer, now = new Date()): viewer i
 export function canScheduleTopics(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
   return isBrandStaff(viewer, now);
 }
+
+/**
+ * Pins: moderators and up pin a topic in its category (keeping order is their job); a global pin — on the home
+ * page and every category — speaks for the brand, so it is for brand staff and admins.
+ */
+export function canPinTopic(viewer: MaybeViewer, topic: TopicState, scope: 'category' | 'global', now = new Date()): viewer is Viewer {
+  if (!canUseTopicTools(viewer, topic, now) || topic.deleted_at) return false;
+  return scope === 'category' || isBrandStaff(viewer, now);
+}

@@ -32,14 +32,16 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
     if (filter) return reply.redirect(`/${filter}`, 302);
     const before = request.query.before ? decodeCursor(request.query.before) : null;
     if (request.query.before && !before) throw new NotFoundError();
-    const [categories, topics] = await Promise.all([
+    const [categories, topics, pinned] = await Promise.all([
       before ? Promise.resolve([]) : q.listVisibleCategories(db, request.viewer),
       listLatestTopics(db, request.viewer, before),
+      before ? Promise.resolve([]) : listPinnedTopics(db, request.viewer, null),
     ]);
     return render(request, reply, {
       page: 'home',
       fragment: 'topics/_list_page',
-      data: { categories, topics, pinned: [], next: nextCursor(topics), baseUrl: '/', showCategory: true },
+      // A pinned topic shows once, in the pins; the page's cursor still comes from the whole list.
+      data: { categories, topics: topics.filter((t) => !pinned.some((p) => p.id === t.id)), pinned, next: nextCursor(topics), baseUrl: '/', showCategory: true },
     });
   });
 

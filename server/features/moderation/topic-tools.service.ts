@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { canReadCategory, type Viewer } from '../../policy/index.js';
-import { NotFoundError } from '../../web/errors.js';
+import { canPinTopic, canReadCategory, type Viewer } from '../../policy/index.js';
+import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { FormError } from '../../web/forms.js';
 import type { Trx } from '../reputation/ledger.js';
 import { type AuditAction, recordAction } from './audit.js';
@@ -68,7 +68,12 @@ export async function toggleTopic(db: Database, actor: Viewer, topicId: number, 
   return db.transaction().execute(async (trx) => {
     const topic = await lockTopicRow(trx, topicId);
     if (!!topic[spec.column] === spec.on) return false;
-    await trx.updateTable('topics').set({ [spec.column]: spec.on ? sql`now()` : null }).where('id', '=', topic.id).execute();
+    // A global pin is the brand's (see canPinTopic): a community moderator does not take it down from here.
+    if (tool === 'unpin' && topic.pinned_globally && !canPinTopic(actor, { ...topic, category: { read_access: 'everyone', post_access: 'members' } }, 'global')) {
+      throw new ForbiddenError('pins.globalStaffOnly');
+    }
+    const extra = tool === 'unpin' ? { pinned_globally: false, pinned_until: null } : {};
+    await trx.updateTable('topics').set({ [spec.column]: spec.on ? sql`now()` : null, ...extra }).where('id', '=', topic.id).execute();
     await recordAction(trx, { actorId: actor.id, action: spec.action, targetUserId: topic.user_id, topicId: topic.id, reason });
     if (tool === 'close' || tool === 'lock') await notify(trx, { userId: topic.user_id, kind: tool === 'close' ? 'topic_closed' : 'topic_locked', actorId: actor.id, topicId: topic.id, data: { reason } });
     return true;

@@ -19,7 +19,7 @@ export function topicRows(db: Database, viewer: Viewer | null) {
       'topics.id', 'topics.title', 'topics.slug', 'topics.pinned_at', 'topics.locked_at', 'topics.reply_count', 'topics.view_count',
       'topics.last_posted_at', 'topics.created_at', 'topics.solved_post_id', 'author.username as author_username', 'author.display_name as author_display_name',
       'last.username as last_username', 'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
-      'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count',
+      'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count', 'topics.pinned_globally', 'topics.pinned_until',
     ])
     .where('topics.deleted_at', 'is', null)
     .where('categories.read_access', 'in', readAccessFor(viewer));
@@ -34,16 +34,25 @@ export function listLatestTopics(db: Database, viewer: Viewer | null, before: Cu
   return q.orderBy('topics.last_posted_at', 'desc').orderBy('topics.id', 'desc').limit(limit).execute();
 }
 
-/** Unpinned topics of one category by latest activity, paged by key. */
+/** A pin in force: pinned, and not past its end (an expired pin drops back into the list by itself). */
+const PIN_IN_FORCE = sql<boolean>`topics.pinned_at is not null and (topics.pinned_until is null or topics.pinned_until > now())`;
+
+/** Unpinned topics of one category (expired pins included) by latest activity, paged by key. */
 export function listCategoryTopics(db: Database, viewer: Viewer | null, categoryId: number, before: Cursor | null, limit = TOPICS_PER_PAGE) {
-  let q = topicRows(db, viewer).where('topics.category_id', '=', categoryId).where('topics.pinned_at', 'is', null);
+  let q = topicRows(db, viewer).where('topics.category_id', '=', categoryId).where(sql<boolean>`not (${PIN_IN_FORCE})`);
   if (before) q = q.where(sql<boolean>`(topics.last_posted_at, topics.id) < (${before.at}, ${before.id})`);
   return q.orderBy('topics.last_posted_at', 'desc').orderBy('topics.id', 'desc').limit(limit).execute();
 }
 
-/** Pinned topics of one category, newest pin first (shown above the list on its first page). */
-export function listPinnedTopics(db: Database, viewer: Viewer | null, categoryId: number) {
-  return topicRows(db, viewer).where('topics.category_id', '=', categoryId).where('topics.pinned_at', 'is not', null).orderBy('topics.pinned_at', 'desc').limit(50).execute();
+/**
+ * Pins shown above a list on its first page, newest pin first: the viewer's global pins (any category they may read,
+ * minus those they dismissed) and, on a category page, that category's own pins.
+ */
+export function listPinnedTopics(db: Database, viewer: Viewer | null, categoryId: number | null) {
+  let q = topicRows(db, viewer).where(PIN_IN_FORCE);
+  const global = sql<boolean>`topics.pinned_globally and not exists (select 1 from pin_dismissals d where d.topic_id = topics.id and d.user_id = ${viewer?.id ?? 0})`;
+  q = categoryId === null ? q.where(global) : q.where(sql<boolean>`(topics.category_id = ${categoryId} or ${global})`);
+  return q.orderBy('topics.pinned_globally', 'desc').orderBy('topics.pinned_at', 'desc').limit(50).execute();
 }
 
 export type QuestionFilter = 'unanswered' | 'unsolved';

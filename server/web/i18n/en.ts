@@ -8,6 +8,7 @@ import { ideasEn } from './ideas.en.js';
 import { watchingEn } from './watching.en.js';
 import { bannerEn } from './banner.en.js';
 import { scheduledEn } from './scheduled.en.js';
+import { pinsEn } from './pins.en.js';
 import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
@@ -375,6 +376,7 @@ export const en = {
   ...trustAdminEn,
   ...bannerEn,
   ...scheduledEn,
+  ...pinsEn,
   ...pollsEn,
   ...ideasEn,
   ...watchingEn,

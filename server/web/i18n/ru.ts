@@ -9,6 +9,7 @@ import { ideasRu } from './ideas.ru.js';
 import { watchingRu } from './watching.ru.js';
 import { bannerRu } from './banner.ru.js';
 import { scheduledRu } from './scheduled.ru.js';
+import { pinsRu } from './pins.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
@@ -389,6 +390,7 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...trustAdminRu,
   ...bannerRu,
   ...scheduledRu,
+  ...pinsRu,
   ...pollsRu,
   ...ideasRu,
   ...watchingRu,
