@@ -2,9 +2,9 @@ import './scheduled.types.js';
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type { Job } from '../../jobs/runner.js';
-import { canStartTopic, type Viewer } from '../../policy/index.js';
+import type { Viewer } from '../../policy/index.js';
 import { FormError } from '../../web/forms.js';
-import { checkBody, checkTitle, insertTopic, normalizeTitle } from '../topics/topics.service.js';
+import { insertTopic, prepareTopic } from '../topics/topics.service.js';
 
 /**
  * Scheduled publishing: brand staff write a topic now and choose when it appears (optionally pinned). Until then it
@@ -21,20 +21,18 @@ export interface ScheduleInput {
   pin: boolean;
 }
 
+/** The same checks as a new topic (title, body, category the author may post in), plus a time in the future; every error at once. */
 async function validate(db: Database, viewer: Viewer, input: ScheduleInput, now: Date) {
-  const errors: FormError['fields'] = { ...checkTitle(input.title) };
-  let body = '';
-  try {
-    body = checkBody(input.body);
-  } catch (err) {
-    if (err instanceof FormError) Object.assign(errors, err.fields);
-    else throw err;
-  }
-  const category = await db.selectFrom('categories').selectAll().where('id', '=', input.category_id).executeTakeFirst();
-  if (!category || !canStartTopic(viewer, category)) errors.category_id = { key: 'errors.categoryNotAllowed' };
+  const errors: FormError['fields'] = {};
   if (!input.publish_at || input.publish_at.getTime() <= now.getTime()) errors.publish_at = { key: 'scheduled.future' };
-  if (Object.keys(errors).length) throw new FormError(errors);
-  return { title: normalizeTitle(input.title), body, categoryId: category!.id };
+  try {
+    const topic = await prepareTopic(db, viewer, input);
+    if (Object.keys(errors).length) throw new FormError(errors);
+    return { title: topic.title, body: topic.body, categoryId: topic.category.id };
+  } catch (err) {
+    if (err instanceof FormError) throw new FormError({ ...err.fields, ...errors });
+    throw err;
+  }
 }
 
 export async function scheduleTopic(db: Database, viewer: Viewer, input: ScheduleInput, now = new Date()): Promise<number> {

@@ -59,7 +59,7 @@ export interface NewTopicInput {
 }
 
 /** Checks a new topic's title, body and category; every error at once (FormError). */
-async function prepareTopic(db: Database, viewer: Viewer, input: NewTopicInput) {
+export async function prepareTopic(db: Database, viewer: Viewer, input: NewTopicInput) {
   const errors: FormError['fields'] = checkTitle(input.title);
   const title = normalizeTitle(input.title);
   let body = '';
