@@ -35,22 +35,8 @@ export interface SearchHit {
   snippet_html: string;
 }
 
-interface Row {
-  topic_id: number;
-  topic_title: string;
-  topic_slug: string;
-  solved_post_id: number | null;
-  post_id: number;
-  post_number: number;
-  created_at: Date;
-  username: string;
-  display_name: string | null;
-  category_name: string;
-  category_slug: string;
-  category_color: string;
-  title_headline: string;
-  headline: string;
-}
+/** A result row as the query returns it: the hit's fields, with raw headlines instead of the escaped HTML. */
+type Row = Omit<SearchHit, 'title_html' | 'snippet_html'> & { title_headline: string; headline: string };
 
 /**
  * Full-text search over what this viewer may read: live posts (not deleted, not hidden) in live topics of
