@@ -13,6 +13,7 @@ import flagsRoutes from './features/moderation/flags.routes.js';
 import pendingRoutes from './features/moderation/pending.routes.js';
 import modRoutes from './features/moderation/mod.routes.js';
 import notificationsRoutes from './features/notifications/notifications.routes.js';
+import liveRoutes from './features/notifications/live.routes.js';
 import pollsRoutes from './features/polls/polls.routes.js';
 import ideasRoutes from './features/ideas/ideas.routes.js';
 import watchingRoutes from './features/watching/watching.routes.js';
@@ -29,6 +30,7 @@ import settingsRoutes from './features/accounts/settings.routes.js';
 import topicsRoutes from './features/topics/topics.routes.js';
 import { createMailTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
+import { LiveHub } from './live/hub.js';
 import { ActivityBuffer } from './features/trust/trust.activity.js';
 import { checkTrustLevels } from './features/trust/trust.service.js';
 
@@ -74,6 +76,13 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   app.decorate('mail', mail);
   mail.start();
   app.addHook('onClose', async () => mail.stop());
+  // Live events: one LISTEN connection per instance fans NOTIFYs out to this instance's SSE streams (live/hub.ts).
+  const live = new LiveHub(db, { databaseUrl: config.databaseUrl, log: app.log });
+  app.decorate('live', live);
+  await live.start();
+  // Open streams would keep the server from closing: end them first.
+  app.addHook('preClose', async () => live.closeAll());
+  app.addHook('onClose', async () => live.stop());
   await registerWeb(app);
   registerErrorHandlers(app);
 
@@ -108,6 +117,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   await app.register(searchRoutes);
   await app.register(bannerRoutes);
   await app.register(notificationsRoutes);
+  await app.register(liveRoutes);
   await app.register(flagsRoutes);
   await app.register(modRoutes, { prefix: '/mod' });
   await app.register(adminRoutes, { prefix: '/admin' });

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
+import type { LiveHub } from '../live/hub.js';
 import type { MailWorker } from '../mail/worker.js';
 import type { Viewer } from '../policy/index.js';
 import type { Locale, Translator } from './i18n/index.js';
@@ -10,6 +11,8 @@ declare module 'fastify' {
     db: Database;
     /** Outbox delivery in this instance: kick() after committing something that mails. */
     mail: MailWorker;
+    /** Live events (SSE) of this instance, fed by PostgreSQL LISTEN/NOTIFY. */
+    live: LiveHub;
   }
   interface FastifyRequest {
     /** The signed-in user, or null for a guest (also for a suspended user's leftover session). */

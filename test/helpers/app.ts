@@ -16,7 +16,8 @@ export interface TestContext {
 /** An app on its own fresh database. Call once per test file (beforeAll) and close it in afterAll. */
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestContext> {
   const handle = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', SITE_NAME: 'Veche Test', DEFAULT_LOCALE: 'en' }, overrides);
+  // The app's config names the database it really uses (the live-updates listener connects to it on PostgreSQL).
+  const config = loadConfig({ NODE_ENV: 'test', SITE_NAME: 'Veche Test', DEFAULT_LOCALE: 'en' }, { databaseUrl: handle.url, ...overrides });
   const app = await buildApp({ config, db: handle.db });
   await app.ready();
   const extra: FastifyInstance[] = [];

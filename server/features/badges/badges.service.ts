@@ -43,7 +43,8 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
       insert into notifications (user_id, kind, data)
       select user_id, 'badge_granted', jsonb_build_object('badge_id', badge_id) from granted
     )
-    select user_id, badge_id from granted`.execute(db);
+    -- Each new holder's open pages learn of it live (delivered on commit, like notify()).
+    select user_id, badge_id, pg_notify('veche_events', json_build_object('user', user_id, 'kind', 'notification')::text) from granted`.execute(db);
   return rows;
 }
 

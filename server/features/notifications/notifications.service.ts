@@ -36,6 +36,8 @@ export async function notify(trx: Trx, n: NewNotification): Promise<boolean> {
     .insertInto('notifications')
     .values({ user_id: n.userId, kind: n.kind, actor_id: n.actorId ?? null, topic_id: n.topicId ?? null, post_id: n.postId ?? null, data: JSON.stringify(n.data ?? {}) })
     .execute();
+  // Live fan-out to every app instance (live/hub.ts); PostgreSQL delivers it only if this transaction commits.
+  await sql`select pg_notify('veche_events', ${JSON.stringify({ user: n.userId, kind: 'notification' })})`.execute(trx);
   return true;
 }
 
