@@ -45,7 +45,7 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
     )
     -- Each new holder's open pages learn of it live (delivered on commit, like notify()).
     select user_id, badge_id, pg_notify('veche_events', json_build_object('user', user_id, 'kind', 'notification')::text) from granted`.execute(db);
-  return rows;
+  return rows.map(({ user_id, badge_id }) => ({ user_id, badge_id }));
 }
 
 /**
