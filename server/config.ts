@@ -29,6 +29,11 @@ export interface Config {
   smtpUrl: string | null;
   /** The From of every mail, e.g. "Veche <no-reply@forum.example.com>". */
   mailFrom: string;
+  /**
+   * Signs links that work without a session (one-click unsubscribe). Null: a random key made at installation and
+   * kept in the database (app_secrets) is used, so nothing guessable is ever the default.
+   */
+  secretKey: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,6 +63,13 @@ function trustProxy(raw: string | undefined): boolean | number | string {
   if (/^[1-9]\d?$/.test(v)) return Number(v);
   if (/^[0-9a-f.:/,\s]+$/i.test(v)) return v.split(',').map((x) => x.trim()).filter(Boolean).join(',');
   throw new Error(`TRUST_PROXY must be true, false, a hop count, or proxy addresses (e.g. 10.0.0.1,10.0.0.0/8), got "${raw}"`);
+}
+
+function secretKey(raw: string | undefined): string | null {
+  const v = (raw ?? '').trim();
+  if (!v) return null;
+  if (v.length < 32 || v.length > 512) throw new Error('SECRET_KEY must be 32 to 512 characters long (e.g. the output of `openssl rand -hex 32`)');
+  return v;
 }
 
 function smtpUrl(raw: string | undefined): string | null {
@@ -96,6 +108,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     smtpUrl: smtpUrl(env.SMTP_URL),
     mailFrom: (env.MAIL_FROM || `${(env.SITE_NAME || 'Veche').slice(0, 60).replace(/[<>"\r\n]/g, '')} <no-reply@${new URL(baseUrl).hostname}>`).slice(0, 200),
+    secretKey: secretKey(env.SECRET_KEY),
   };
   return { ...config, ...overrides };
 }

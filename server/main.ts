@@ -5,6 +5,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { registerJob, startJobs } from './jobs/runner.js';
 import { trustLevelJob } from './features/trust/trust.service.js';
 import { publishScheduledJob } from './features/scheduled/scheduled.service.js';
+import { notificationMailJobs } from './features/notifications/notifications.mail.js';
 import { badgesSweepJob } from './features/badges/badges.service.js';
 import { prune } from './web/ratelimit.js';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   registerJob(trustLevelJob);
   registerJob(badgesSweepJob);
   registerJob(publishScheduledJob);
+  for (const job of notificationMailJobs(config)) registerJob(job);
   const jobs = startJobs({ db: handle.db, engine: handle.engine, log: app.log });
 
   let closing = false;

@@ -1,24 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { Database } from '../db/index.js';
+import { canReadTopic, type Viewer } from '../policy/index.js';
+import { LIVE_CHANNEL, parseEvent } from './events.js';
+import { Listener } from './listener.js';
+import * as q from './live.queries.js';
 
 /**
  * Live events, fanned out across app instances through PostgreSQL LISTEN/NOTIFY.
  *
- * Writers call `pg_notify('veche_events', '{"user":…,"kind":…}')` inside their transaction (see notify() in
- * notifications.service.ts), so an event is delivered only when the cause commits. Each app instance holds ONE
- * listening connection — a dedicated pg.Client on PostgreSQL, PGlite's own `listen` in embedded mode — and passes
- * each event to the SSE streams of that user open on this instance. Streams never query the database on their own:
- * one count query runs per event burst per user, and only for users connected here.
+ * Writers call `pg_notify('veche_events', …)` inside their transaction (notify() for notifications, announceNewPost
+ * for replies, a trigger on `sessions` for ended sessions), so an event is delivered only when its cause commits.
+ * Each app instance holds ONE listening connection — a dedicated pg.Client on PostgreSQL, PGlite's own `listen` in
+ * embedded mode — and passes each event to the SSE streams open on this instance. Streams never query on their own:
+ * a bell event costs one count query per user connected here; a post event one topic lookup per topic watched here;
+ * and one timer per instance renews every stream's lease and re-checks every stream's session in one query each.
  */
 
-export const LIVE_CHANNEL = 'veche_events';
+export { LIVE_CHANNEL };
 
-/** What a stream receives: the viewer's current unread count (capped at 100, like the bell). */
-export interface LiveUpdate {
-  kind: 'notification';
-  unread: number;
-}
+/** What a stream receives: the viewer's unread count (capped at 100, like the bell), or a new post's ids. */
+export type LiveUpdate = { kind: 'notification'; unread: number } | { kind: 'post'; topic: number; post: number; n: number };
 
 /** One open stream: how to write to it and how to end it. */
 export interface LiveSink {
@@ -27,19 +29,35 @@ export interface LiveSink {
   end(): void;
 }
 
+/** Who a stream belongs to, for the checks made while it is open. */
+export interface StreamMeta {
+  viewer?: Viewer;
+  /** The session's token hash: the stream ends when that session does. */
+  session?: string | null;
+  /** The topic page this stream serves (new posts there are announced). */
+  topic?: number | null;
+  /** Its row in stream_leases (released when the stream ends). */
+  lease?: number | null;
+}
+
+interface Entry extends StreamMeta {
+  userId: number;
+  sink: LiveSink;
+}
+
 export interface LiveHubOptions {
   /** postgres://… of the database `db` talks to; needed for the listening client on PostgreSQL. */
   databaseUrl: string | null;
+  /** Open streams per user, counted across every instance. */
   maxPerUser?: number;
   heartbeatMs?: number;
+  /** How often leases are renewed and sessions re-checked (one query each for the whole instance). */
+  checkMs?: number;
+  /** How long a lease outlives its last renewal (a crashed instance's streams stop counting after this). */
+  leaseTtlMs?: number;
   /** How long events for one user are gathered into one count query. */
   coalesceMs?: number;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void; info?(obj: object, msg: string): void };
-}
-
-interface PGliteLike {
-  listen(channel: string, cb: (payload: string) => void): Promise<(tx?: unknown) => Promise<void>>;
-  exec(query: string): Promise<unknown>;
 }
 
 /** The unread count shown on the bell: the same capped count as the session query (web/session.ts). */
@@ -49,116 +67,172 @@ export async function unreadCount(db: Database, userId: number): Promise<number>
   return rows[0]?.n ?? 0;
 }
 
-/** Parses a NOTIFY payload; anything malformed is ignored (returns null). */
-export function parseEvent(payload: string | undefined): { user: number; kind: string } | null {
-  if (!payload) return null;
-  try {
-    const v = JSON.parse(payload) as { user?: unknown; kind?: unknown };
-    if (typeof v.user === 'number' && Number.isSafeInteger(v.user) && typeof v.kind === 'string') return { user: v.user, kind: v.kind };
-  } catch {
-    // not ours
-  }
-  return null;
-}
+export { parseEvent };
 
 export class LiveHub {
   readonly maxPerUser: number;
+  readonly leaseTtlMs: number;
+  /** Names this instance's leases. */
+  readonly instance = randomUUID();
   private readonly heartbeatMs: number;
+  private readonly checkMs: number;
   private readonly coalesceMs: number;
-  private readonly sinks = new Map<number, Set<LiveSink>>();
+  private readonly byUser = new Map<number, Set<Entry>>();
+  private readonly byTopic = new Map<number, Set<Entry>>();
   private readonly pending = new Set<number>();
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
-  private client: pg.Client | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private listener: Listener | null = null;
   private stopped = false;
-  /** 'postgres' | 'pglite' once listening; null when no listener could be set up (streams then only get pings). */
-  mode: 'postgres' | 'pglite' | null = null;
 
   constructor(private readonly db: Database, private readonly opts: LiveHubOptions) {
-    this.maxPerUser = opts.maxPerUser ?? 3;
+    this.maxPerUser = opts.maxPerUser ?? 5;
     this.heartbeatMs = opts.heartbeatMs ?? 25_000;
+    this.checkMs = opts.checkMs ?? 30_000;
+    this.leaseTtlMs = opts.leaseTtlMs ?? 90_000;
     this.coalesceMs = opts.coalesceMs ?? 30;
   }
 
-  /** Starts listening: PGlite through its own API, PostgreSQL through one dedicated client. */
+  /** 'postgres' | 'pglite' once listening; null when no listener could be set up (streams then only get pings). */
+  get mode(): 'postgres' | 'pglite' | null {
+    return this.listener?.mode ?? null;
+  }
+
+  /** Starts listening, the heartbeat and the lease/session check. */
   async start(): Promise<void> {
     this.stopped = false;
     this.heartbeat = setInterval(() => this.pingAll(), this.heartbeatMs);
     this.heartbeat.unref();
-    const pglite = await this.findPGlite();
-    if (pglite) {
-      // LISTEN is run while this hub holds the dialect's only connection, so it can never land inside (and be rolled
-      // back with) somebody else's open transaction on the shared embedded backend.
-      await this.db.getExecutor().provideConnection(async () => {
-        const off = await pglite.listen(LIVE_CHANNEL, (payload) => this.receive(payload));
-        this.unlisten = () => off();
-      });
-      this.mode = 'pglite';
-      return;
-    }
-    if (!this.opts.databaseUrl) {
-      this.opts.log.warn({}, 'live events disabled: no DATABASE_URL to listen on');
-      return;
-    }
-    this.mode = 'postgres';
-    try {
-      await this.connect();
-    } catch (err) {
-      // The site still serves pages; the listener keeps retrying in the background.
-      this.opts.log.warn({ err }, 'live listener could not connect; retrying');
-      this.scheduleReconnect();
-    }
+    this.checkTimer = setInterval(() => void this.check(), this.checkMs);
+    this.checkTimer.unref();
+    this.listener = new Listener(this.db, this.opts, (payload) => this.receive(payload), () => this.resync());
+    await this.listener.start();
   }
 
-  /** Ends every stream and the listening connection. */
+  /** Ends every stream, releases this instance's leases and closes the listening connection. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.closeAll();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const t of [this.heartbeat, this.checkTimer]) if (t) clearInterval(t);
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.heartbeat = this.flushTimer = this.reconnectTimer = null;
+    this.heartbeat = this.checkTimer = this.flushTimer = null;
     this.pending.clear();
-    const client = this.client;
-    this.client = null;
-    if (client) await client.end().catch(() => undefined);
-    const off = this.unlisten;
-    this.unlisten = null;
-    if (off) await this.db.getExecutor().provideConnection(() => off()).catch(() => undefined);
+    await q.releaseInstance(this.db, this.instance).catch(() => undefined);
+    await this.listener?.stop();
+    this.listener = null;
   }
 
   /** Ends every open stream (graceful shutdown: the server cannot close while they are open). */
   closeAll(): void {
-    for (const set of this.sinks.values()) for (const s of set) s.end();
-    this.sinks.clear();
+    for (const set of [...this.byUser.values()]) for (const e of [...set]) this.drop(e);
   }
 
-  /** Registers a stream for a user; null when the user already has maxPerUser streams here. Returns the remover. */
-  add(userId: number, sink: LiveSink): (() => void) | null {
-    let set = this.sinks.get(userId);
+  /** Takes a lease for one more stream of this user (null: at the limit, here or across instances). */
+  async acquire(userId: number): Promise<number | null> {
+    if (this.connections(userId) >= this.maxPerUser) return null;
+    return q.acquireLease(this.db, userId, this.instance, this.maxPerUser, this.leaseTtlMs);
+  }
+
+  /** Gives back a lease that was not used after all. */
+  async release(lease: number): Promise<void> {
+    await q.releaseLease(this.db, lease).catch(() => undefined);
+  }
+
+  /** Registers a stream; returns the remover, or null when the user already has maxPerUser streams here. */
+  add(userId: number, sink: LiveSink, meta: StreamMeta = {}): (() => void) | null {
+    let set = this.byUser.get(userId);
     if (set && set.size >= this.maxPerUser) return null;
-    if (!set) this.sinks.set(userId, (set = new Set()));
-    set.add(sink);
+    if (!set) this.byUser.set(userId, (set = new Set()));
+    const entry: Entry = { ...meta, userId, sink };
+    set.add(entry);
+    if (entry.topic) {
+      let t = this.byTopic.get(entry.topic);
+      if (!t) this.byTopic.set(entry.topic, (t = new Set()));
+      t.add(entry);
+    }
+    let removed = false;
     return () => {
-      const s = this.sinks.get(userId);
-      if (!s) return;
-      s.delete(sink);
-      if (s.size === 0) this.sinks.delete(userId);
+      if (removed) return;
+      removed = true;
+      this.forget(entry);
     };
   }
 
   /** How many streams a user has open on this instance. */
   connections(userId: number): number {
-    return this.sinks.get(userId)?.size ?? 0;
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
+  /** Renews this instance's leases and re-checks every stream's session: two queries, however many streams. */
+  async check(users?: Set<number>): Promise<void> {
+    const entries = [...this.byUser.entries()].filter(([u]) => !users || users.has(u)).flatMap(([, s]) => [...s]);
+    if (!entries.length || this.stopped) return;
+    try {
+      if (!users) {
+        const leased = entries.filter((e) => e.lease);
+        const alive = await q.renewLeases(this.db, leased.map((e) => e.lease!), this.leaseTtlMs);
+        // A lease cleared while this instance stalled no longer counts: end its stream (the browser reconnects).
+        for (const e of leased) if (!alive.has(e.lease!)) this.drop(e);
+        await q.pruneExpiredLeases(this.db);
+      }
+      const withSession = entries.filter((e) => e.session && e.viewer);
+      const valid = await q.validSessions(this.db, [...new Set(withSession.map((e) => e.session!))]);
+      for (const e of withSession) {
+        const state = valid.get(e.session!);
+        if (!state) this.drop(e);
+        else e.viewer = { ...e.viewer!, ...state };
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'live stream check failed');
+    }
+  }
+
+  private forget(entry: Entry): void {
+    const set = this.byUser.get(entry.userId);
+    set?.delete(entry);
+    if (set && set.size === 0) this.byUser.delete(entry.userId);
+    if (entry.topic) {
+      const t = this.byTopic.get(entry.topic);
+      t?.delete(entry);
+      if (t && t.size === 0) this.byTopic.delete(entry.topic);
+    }
+    if (entry.lease) void q.releaseLease(this.db, entry.lease).catch(() => undefined);
+  }
+
+  /** Ends a stream from the server's side. */
+  private drop(entry: Entry): void {
+    this.forget(entry);
+    entry.lease = null;
+    entry.sink.end();
   }
 
   private receive(payload: string | undefined): void {
     const event = parseEvent(payload);
-    if (!event || !this.sinks.has(event.user)) return;
-    this.pending.add(event.user);
-    this.flushTimer ??= setTimeout(() => void this.flush(), this.coalesceMs);
+    if (!event || this.stopped) return;
+    if (event.type === 'user') {
+      if (!this.byUser.has(event.user)) return;
+      this.pending.add(event.user);
+      this.flushTimer ??= setTimeout(() => void this.flush(), this.coalesceMs);
+    } else if (event.type === 'post') {
+      if (this.byTopic.has(event.topic)) void this.deliverPost(event);
+    } else {
+      const here = event.users ? event.users.filter((u) => this.byUser.has(u)) : [...this.byUser.keys()];
+      if (here.length) void this.check(new Set(here));
+    }
+  }
+
+  /** A new post: told to the topic's open streams whose viewer may read the topic now (not to its author). */
+  private async deliverPost(e: { topic: number; post: number; n: number; author: number }): Promise<void> {
+    try {
+      const topic = await q.findTopicAccess(this.db, e.topic);
+      for (const entry of this.byTopic.get(e.topic) ?? []) {
+        if (entry.userId === e.author || !topic || !entry.viewer || !canReadTopic(entry.viewer, topic)) continue;
+        entry.sink.send({ kind: 'post', topic: e.topic, post: e.post, n: e.n });
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'live post delivery failed');
+    }
   }
 
   private async flush(): Promise<void> {
@@ -166,63 +240,24 @@ export class LiveHub {
     const users = [...this.pending];
     this.pending.clear();
     for (const user of users) {
-      if (!this.sinks.has(user) || this.stopped) continue;
+      if (!this.byUser.has(user) || this.stopped) continue;
       try {
         const unread = await unreadCount(this.db, user);
-        for (const s of this.sinks.get(user) ?? []) s.send({ kind: 'notification', unread });
+        for (const e of this.byUser.get(user) ?? []) e.sink.send({ kind: 'notification', unread });
       } catch (err) {
         this.opts.log.error({ err }, 'live event delivery failed');
       }
     }
   }
 
+  /** After the listener was away: events may have been missed, so refresh every bell and every session. */
+  private resync(): void {
+    for (const user of this.byUser.keys()) this.pending.add(user);
+    void this.flush();
+    void this.check();
+  }
+
   private pingAll(): void {
-    for (const set of this.sinks.values()) for (const s of set) s.ping();
-  }
-
-  /** The PGlite instance behind the Kysely dialect (its connection exposes it as `client`), or null on PostgreSQL. */
-  private async findPGlite(): Promise<PGliteLike | null> {
-    return this.db.getExecutor().provideConnection(async (conn) => {
-      const client = (conn as unknown as { client?: Partial<PGliteLike> }).client;
-      return client && typeof client.listen === 'function' && typeof client.exec === 'function' ? (client as PGliteLike) : null;
-    });
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl ?? undefined, application_name: 'veche-live' });
-    client.on('notification', (msg) => {
-      if (msg.channel === LIVE_CHANNEL) this.receive(msg.payload);
-    });
-    const lost = (err?: Error) => {
-      if (this.client !== client) return;
-      this.client = null;
-      client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.opts.log.warn({ err }, 'live listener connection lost; reconnecting');
-      this.scheduleReconnect();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    await client.connect();
-    await client.query(`listen ${LIVE_CHANNEL}`);
-    this.client = client;
-  }
-
-  private scheduleReconnect(delayMs = 1000): void {
-    if (this.reconnectTimer || this.stopped) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.connect()
-        .then(() => {
-          // Events sent while we were away are lost: refresh everyone connected here.
-          for (const user of this.sinks.keys()) this.pending.add(user);
-          void this.flush();
-        })
-        .catch((err: Error) => {
-          this.opts.log.warn({ err }, 'live listener reconnect failed');
-          this.scheduleReconnect(Math.min(delayMs * 2, 30_000));
-        });
-    }, delayMs);
-    this.reconnectTimer.unref();
+    for (const set of this.byUser.values()) for (const e of set) e.sink.ping();
   }
 }

@@ -1,3 +1,4 @@
+import './mail.types.js';
 import { sql } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { Trx } from '../features/reputation/ledger.js';
@@ -23,11 +24,17 @@ export interface NewMail {
   kind: MailKind;
   to: string;
   locale: Locale;
-  data: Record<string, string | number>;
+  /** Message params; list mails (notification, digest) also carry arrays of items (see lists.ts). */
+  data: Record<string, unknown>;
+  /** Extra headers, e.g. List-Unsubscribe (RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 export async function enqueueMail(trx: Trx | Database, mail: NewMail): Promise<void> {
-  await trx.insertInto('outbox').values({ kind: mail.kind, to_address: mail.to, locale: mail.locale, payload: JSON.stringify(mail.data) }).execute();
+  await trx
+    .insertInto('outbox')
+    .values({ kind: mail.kind, to_address: mail.to, locale: mail.locale, payload: JSON.stringify(mail.data), headers: mail.headers ? JSON.stringify(mail.headers) : null })
+    .execute();
 }
 
 /** Seconds before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, … capped at 6 h. */
@@ -41,7 +48,7 @@ export interface DeliverLog {
 
 /** Sends up to `limit` due mails; returns how many were sent. */
 export async function deliverDue(db: Database, transport: MailTransport, ctx: MailContext, log: DeliverLog, limit = 20): Promise<number> {
-  const { rows } = await sql<{ id: number; kind: MailKind; to_address: string; locale: Locale; payload: Record<string, string | number>; attempts: number }>`
+  const { rows } = await sql<{ id: number; kind: MailKind; to_address: string; locale: Locale; payload: Record<string, unknown>; headers: Record<string, string> | null; attempts: number }>`
     update outbox set run_at = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = attempts + 1
      where id in (
        select id from outbox
@@ -49,11 +56,11 @@ export async function deliverDue(db: Database, transport: MailTransport, ctx: Ma
         order by run_at, id
         limit ${limit}
         for update skip locked)
-    returning id, kind, to_address, locale, payload, attempts`.execute(db);
+    returning id, kind, to_address, locale, payload, headers, attempts`.execute(db);
   let sent = 0;
   for (const row of rows) {
     try {
-      await transport.send({ to: row.to_address, ...renderMail(row.kind, row.locale, row.payload, ctx) });
+      await transport.send({ to: row.to_address, ...renderMail(row.kind, row.locale, row.payload, ctx), ...(row.headers ? { headers: row.headers } : {}) });
       await db.updateTable('outbox').set({ sent_at: sql`now()`, last_error: null }).where('id', '=', row.id).execute();
       sent += 1;
     } catch (err) {

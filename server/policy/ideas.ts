@@ -1,5 +1,5 @@
 import type { CategoryKind } from '../db/types.js';
-import { canReadTopic, isBrandStaff, isSuspended, type TopicState, type Viewer } from './index.js';
+import { canReadTopic, isBrandStaff, isSuspended, isUnverified, type TopicState, type Viewer } from './index.js';
 
 /**
  * Idea board permissions (part of the one policy module; re-exported from policy/index.ts).
@@ -35,7 +35,7 @@ export function isIdeaOpenForVotes(topic: IdeaState): boolean {
 
 /** A signed-in, not suspended member who can read the idea gives it a vote (their own idea too; silence allows it). */
 export function canVoteIdea(viewer: MaybeViewer, topic: IdeaState, now = new Date()): viewer is Viewer {
-  return !!viewer && !isSuspended(viewer, now) && canReadTopic(viewer, topic) && isIdeaOpenForVotes(topic);
+  return !!viewer && !isSuspended(viewer, now) && !isUnverified(viewer) && canReadTopic(viewer, topic) && isIdeaOpenForVotes(topic);
 }
 
 /** Taking one's vote back works whatever became of the idea, as long as the member can still read it. */

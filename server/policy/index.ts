@@ -21,6 +21,10 @@ export interface Viewer {
   /** The header bell's number; not used by any decision. */
   unread_notifications?: number;
   suspended_until: Date | null;
+  /** Whether the member keeps any draft (pages skip the draft lookup otherwise); not used by any decision. */
+  has_drafts?: boolean;
+  /** The forum asks for a confirmed address and this account has not confirmed one yet: it reads, but does not write or react. */
+  email_unverified?: boolean;
 }
 
 type MaybeViewer = Viewer | null;
@@ -60,9 +64,14 @@ export function canReadCategory(viewer: MaybeViewer, category: Pick<Category, 'r
   return readAccessFor(viewer).includes(category.read_access);
 }
 
-/** Whether the viewer may write at all (signed in, not suspended, not silenced). */
+/** Signed in, but waiting to confirm the address the forum asked for (a guest is not "unverified"). */
+export function isUnverified(viewer: MaybeViewer): boolean {
+  return !!viewer?.email_unverified;
+}
+
+/** Whether the viewer may write at all (signed in, not suspended, not silenced, address confirmed if asked). */
 export function canPost(viewer: MaybeViewer, now = new Date()): viewer is Viewer {
-  return !!viewer && !isSuspended(viewer, now) && !isSilenced(viewer, now);
+  return !!viewer && !isSuspended(viewer, now) && !isSilenced(viewer, now) && !isUnverified(viewer);
 }
 
 export function canStartTopic(viewer: MaybeViewer, category: Pick<Category, 'read_access' | 'post_access'>, now = new Date()): boolean {
@@ -76,6 +85,8 @@ export interface TopicState {
   closed_at?: Date | null;
   deleted_at: Date | null;
   reply_count: number;
+  /** A contest's entry deadline (contests feature); past it, only staff reply. */
+  contest_deadline?: Date | null;
 }
 
 export function canReadTopic(viewer: MaybeViewer, topic: TopicState): boolean {
@@ -85,6 +96,8 @@ export function canReadTopic(viewer: MaybeViewer, topic: TopicState): boolean {
 
 export function canReply(viewer: MaybeViewer, topic: TopicState, now = new Date()): boolean {
   if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at || topic.closed_at) return false;
+  // A contest stops taking entries by itself at its deadline; staff may still post (results, notes).
+  if (topic.contest_deadline && topic.contest_deadline <= now && !isStaff(viewer, now)) return false;
   return !topic.locked_at || isStaff(viewer);
 }
 
@@ -138,7 +151,7 @@ export function isLivePost(topic: Pick<TopicState, 'deleted_at'>, post: Pick<Pos
  * (a silenced member reads and reacts, but does not write); a suspended account is a guest.
  */
 export function canReact(viewer: MaybeViewer, topic: TopicState, post: PostState, now = new Date()): viewer is Viewer {
-  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic)) return false;
+  if (!viewer || isSuspended(viewer, now) || isUnverified(viewer) || !canReadTopic(viewer, topic)) return false;
   return isLivePost(topic, post) && viewer.id !== post.user_id;
 }
 
@@ -255,3 +268,5 @@ export * from './moderation.js';
 export * from './ideas.js';
 export * from './watching.js';
 export * from './polls.js';
+export * from './drafts.js';
+export * from './contests.js';

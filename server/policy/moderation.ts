@@ -1,5 +1,5 @@
 import type { FlagReason, Role } from '../db/types.js';
-import { canPost, canReadTopic, isBrandStaff, isLivePost, isStaff, isSuspended, type PostState, type TopicState, type Viewer } from './index.js';
+import { canPost, canReadTopic, isBrandStaff, isLivePost, isStaff, isSuspended, isUnverified, type PostState, type TopicState, type Viewer } from './index.js';
 
 /**
  * Moderation permissions (part of the one policy module; re-exported from policy/index.ts).
@@ -15,7 +15,7 @@ export function canModerate(viewer: MaybeViewer, now = new Date()): viewer is Vi
 
 /** Members from trust level 1 flag other people's live posts they can read; staff flag at any level. */
 export function canFlag(viewer: MaybeViewer, topic: TopicState, post: PostState & { deleted_at: Date | null }, now = new Date()): viewer is Viewer {
-  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic) || post.deleted_at || topic.deleted_at) return false;
+  if (!viewer || isSuspended(viewer, now) || isUnverified(viewer) || !canReadTopic(viewer, topic) || post.deleted_at || topic.deleted_at) return false;
   if (viewer.id === post.user_id) return false;
   return viewer.trust_level >= 1 || isStaff(viewer, now);
 }

@@ -1,4 +1,4 @@
-import { canPost, canReadTopic, isStaff, isSuspended, type TopicState, type Viewer } from './index.js';
+import { canPost, canReadTopic, isStaff, isSuspended, isUnverified, type TopicState, type Viewer } from './index.js';
 
 /**
  * Poll permissions (part of the one policy module; re-exported from policy/index.ts). Pure functions of
@@ -10,6 +10,10 @@ import { canPost, canReadTopic, isStaff, isSuspended, type TopicState, type View
  *   silenced members and TL0 included — while the poll is open. A locked or closed topic does not close its poll;
  *   staff close the poll itself.
  * - Closing early and the CSV export are for staff (moderators and up) who can read the topic.
+ * - A ballot can be withdrawn (not only changed) while the poll is open, by whoever may vote.
+ * - Editing, like Discourse: the poll's author (who may still write) or staff, while the poll is open. Before the
+ *   first vote everything can change; after it only the question's wording and the close date (fixing a typo,
+ *   extending the vote), never the options or the rules, which voters have already answered.
  */
 
 type MaybeViewer = Viewer | null;
@@ -39,7 +43,7 @@ export function canCreatePoll(viewer: MaybeViewer, topic: PollTopicState, now = 
 
 /** Whether the viewer may cast or change a ballot now. */
 export function canVote(viewer: MaybeViewer, topic: TopicState, poll: PollState, now = new Date()): viewer is Viewer {
-  if (!viewer || isSuspended(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at) return false;
+  if (!viewer || isSuspended(viewer, now) || isUnverified(viewer) || !canReadTopic(viewer, topic) || topic.deleted_at) return false;
   return !isPollClosed(poll, now);
 }
 
@@ -58,4 +62,21 @@ export function canClosePoll(viewer: MaybeViewer, topic: TopicState, poll: PollS
 /** Exporting a poll's results as CSV: staff who can read the topic. */
 export function canExportPoll(viewer: MaybeViewer, topic: TopicState, now = new Date()): viewer is Viewer {
   return isStaff(viewer, now) && canReadTopic(viewer, topic);
+}
+
+export interface EditablePollState extends PollState {
+  user_id: number;
+  voter_count: number;
+}
+
+/** Whether the viewer may edit the poll at all (question and close date; see canEditPollOptions for the rest). */
+export function canEditPoll(viewer: MaybeViewer, topic: TopicState, poll: EditablePollState, now = new Date()): viewer is Viewer {
+  if (!viewer || !canReadTopic(viewer, topic) || topic.deleted_at || isPollClosed(poll, now)) return false;
+  if (isStaff(viewer, now)) return true;
+  return viewer.id === poll.user_id && canPost(viewer, now) && !topic.locked_at && !topic.closed_at;
+}
+
+/** Options, choice rules and visibility change only before the first vote. */
+export function canEditPollOptions(viewer: MaybeViewer, topic: TopicState, poll: EditablePollState, now = new Date()): viewer is Viewer {
+  return canEditPoll(viewer, topic, poll, now) && poll.voter_count === 0;
 }

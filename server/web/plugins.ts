@@ -19,6 +19,13 @@ export const HTMX_VERSION: string = require('htmx.org/package.json').version;
 export const LOCALE_COOKIE = 'veche_locale';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No CSRF check: the route's URL carries a signed token that is its whole authorization. */
+    csrfExempt?: boolean;
+  }
+}
+
 /** Security headers, parsers, templates, static files, and the per-request viewer/locale/CSRF hooks. */
 export async function registerWeb(app: FastifyInstance): Promise<void> {
   const { config } = app;
@@ -59,7 +66,8 @@ export async function registerWeb(app: FastifyInstance): Promise<void> {
   });
 
   app.addHook('preHandler', (request, reply, done) => {
-    if (UNSAFE.has(request.method)) app.csrfProtection(request, reply, done);
+    // A route may opt out only when a signed token in its URL is the authorization (one-click unsubscribe, RFC 8058).
+    if (UNSAFE.has(request.method) && !request.routeOptions.config?.csrfExempt) app.csrfProtection(request, reply, done);
     else done();
   });
 

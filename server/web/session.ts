@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { hashToken, randomToken } from '../lib/crypto.js';
 import type { Viewer } from '../policy/index.js';
+import { isVerificationRequired } from '../features/accounts/verification.rules.js';
+import '../features/accounts/verification.types.js';
 
 /** Sliding expiry is refreshed at most this often, so reading pages costs no write per request. */
 const TOUCH_INTERVAL_MS = 60 * 60 * 1000;
@@ -29,9 +31,11 @@ export async function loadViewer(db: Database, config: Config, request: FastifyR
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
       'users.id', 'users.username', 'users.display_name', 'users.role', 'users.trust_level', 'users.created_at', 'users.silenced_until',
-      'users.silenced_reason', 'users.suspended_until', 'users.locale', 'users.dismissed_banner_id', 'sessions.last_seen_at as session_seen_at',
+      'users.silenced_reason', 'users.suspended_until', 'users.locale', 'users.dismissed_banner_id', 'users.email_verified_at', 'sessions.last_seen_at as session_seen_at',
       // The bell's number in the same round trip: unread notifications, counted up to 100 on a partial index.
       sql<number>`(select count(*)::int from (select 1 from notifications n where n.user_id = users.id and n.read_at is null limit 100) u)`.as('unread_notifications'),
+      // Whether any draft is kept (a primary-key probe), so pages look a draft up only for members who have one.
+      sql<boolean>`exists (select 1 from drafts d where d.user_id = users.id)`.as('has_drafts'),
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', sql<Date>`now()`)
@@ -40,7 +44,9 @@ export async function loadViewer(db: Database, config: Config, request: FastifyR
   const now = new Date();
   if (row.suspended_until && row.suspended_until > now) return;
   request.sessionHash = tokenHash;
-  const { session_seen_at, locale, ...viewer } = row;
+  const { session_seen_at, locale, email_verified_at, ...fields } = row;
+  // The settings are read only for the rare unconfirmed account (and are cached per instance).
+  const viewer = { ...fields, email_unverified: !email_verified_at && (await isVerificationRequired(db, config)) };
   request.viewer = viewer satisfies Viewer;
   if (locale) request.locale = locale;
   if (now.getTime() - session_seen_at.getTime() > TOUCH_INTERVAL_MS) {

@@ -60,7 +60,7 @@ function isNotFoundPage(res: LightMyRequestResponse): boolean {
 }
 
 /** The form as the browser submits it: 12 reaction rows (blank ones included), weights and limits. */
-function form(overrides: { rows?: [string, string, string][]; accepted_answer?: string; accept_own?: string; limits?: string[] } = {}) {
+function form(overrides: { rows?: [string, string, string][]; accepted_answer?: string; accept_own?: string; limits?: string[]; mail_delay?: string } = {}) {
   const rows = overrides.rows ?? DEFAULT_SETTINGS.reactions.map((r) => [r.key, r.emoji, String(r.weight)] as [string, string, string]);
   const padded = [...rows];
   while (padded.length < 12) padded.push(['', '', '']);
@@ -71,6 +71,7 @@ function form(overrides: { rows?: [string, string, string][]; accepted_answer?: 
     accepted_answer: overrides.accepted_answer ?? '15',
     accept_own: overrides.accept_own ?? '2',
     limit: overrides.limits ?? ['50', '50', '75', '100', '150'],
+    mail_delay: overrides.mail_delay ?? '10',
   };
 }
 
@@ -117,12 +118,13 @@ describe('admin settings: the form', () => {
     expect(field(doc, 'key_6').value).toBe('');
     expect(field(doc, 'accepted_answer').value).toBe('15');
     expect(field(doc, 'limit_4').value).toBe('150');
+    expect(field(doc, 'mail_delay').value).toBe('10');
   });
 
   it('saves reactions (changed, added, removed), reputation weights and limits', async () => {
     const res = await adminClient.post(
       '/admin/settings',
-      form({ rows: [['thumbs_up', '👍', '2'], ['', '', ''], ['party_time', '🎉', '-3'], ['heart', ' ❤️ ', '0']], accepted_answer: '-100', accept_own: '100', limits: ['0', '10', '20', '30', '10000'] }),
+      form({ rows: [['thumbs_up', '👍', '2'], ['', '', ''], ['party_time', '🎉', '-3'], ['heart', ' ❤️ ', '0']], accepted_answer: '-100', accept_own: '100', limits: ['0', '10', '20', '30', '10000'], mail_delay: '45' }),
     );
     expect(res.statusCode, res.body.slice(0, 300)).toBe(303);
     expect(res.headers.location).toBe('/admin/settings?saved=1');
@@ -137,6 +139,9 @@ describe('admin settings: the form', () => {
       // The general form leaves the moderation settings (their own form) as they were.
       moderation: DEFAULT_SETTINGS.moderation,
       banner: null,
+      contests: DEFAULT_SETTINGS.contests,
+      require_email_verification: DEFAULT_SETTINGS.require_email_verification,
+      notification_mail_delay_minutes: 45,
     });
     const doc = dom((await adminClient.get('/admin/settings?saved=1')).body);
     expect(text(doc.querySelector('[role="status"]'))).toBe(en.t('admin.settings.saved'));
@@ -171,6 +176,8 @@ describe('admin settings: the form', () => {
       [form({ limits: ['-1', '50', '75', '100', '150'] }), 'limit_0', range(0, 10000), '-1'],
       [form({ limits: ['50', '50', '75', '100', '10001'] }), 'limit_4', range(0, 10000), '10001'],
       [form({ limits: ['50', '50', '', '100', '150'] }), 'limit_2', range(0, 10000), ''],
+      [form({ mail_delay: '0' }), 'mail_delay', range(1, 10080), '0'],
+      [form({ mail_delay: '10081' }), 'mail_delay', range(1, 10080), '10081'],
     ];
     for (const [body, id, message, value] of cases) {
       const res = await adminClient.post('/admin/settings', body);

@@ -381,3 +381,65 @@ describe('idea lists', () => {
     expect(dom((await guest.get(`/c/${talk.slug}`)).body).querySelector('#idea-board-nav')).toBeNull();
   });
 });
+
+describe('voting from the board', () => {
+  it('each row has a vote button: a form post without JS (303 back to the board), htmx swaps the button in place', async () => {
+    const board = await createCategory(ctx.db, { name: 'Row votes', kind: 'ideas' });
+    const { topic } = await createTopic(ctx.db, await createUser(ctx.db), board, { title: 'Offline mode for the app' });
+    const member = await createUser(ctx.db);
+    const c = await signedIn(member);
+    const form = dom((await c.get(`/c/${board.slug}`)).body).querySelector(`#topic-${topic.id} form#idea-row-vote-${topic.id}`);
+    expect(form?.getAttribute('action')).toBe(`/t/${topic.id}/vote`);
+    expect(form?.getAttribute('hx-post')).toBe(`/t/${topic.id}/vote`);
+    expect((form?.querySelector('input[name=in]') as HTMLInputElement).value).toBe('list');
+    expect(form?.querySelector('button')?.getAttribute('aria-pressed')).toBe('false');
+
+    const res = await c.post(`/t/${topic.id}/vote`, { in: 'list' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/c/${board.slug}`);
+    expect(await voteRows(topic.id)).toEqual([member.id]);
+    const voted = dom((await c.get(`/c/${board.slug}`)).body).querySelector(`#idea-row-vote-${topic.id}`);
+    expect(voted?.getAttribute('action')).toBe(`/t/${topic.id}/unvote`);
+    expect(voted?.querySelector('button')?.getAttribute('aria-pressed')).toBe('true');
+    expect(text(voted?.querySelector('button span'))).toBe('1 vote');
+
+    const hx = await c.post(`/t/${topic.id}/unvote`, { in: 'list' }, { htmx: true });
+    expect(hx.statusCode).toBe(200);
+    expect(hx.body).not.toContain('<html');
+    expect(hx.headers.vary).toContain('HX-Request');
+    const frag = dom(hx.body).querySelector(`form#idea-row-vote-${topic.id}`);
+    expect(frag?.getAttribute('action')).toBe(`/t/${topic.id}/vote`);
+    expect(text(frag?.querySelector('button span'))).toBe('0 votes');
+    expect(await voteRows(topic.id)).toEqual([]);
+    expect(await voteDrift()).toEqual([]);
+    // Twice in a row from a stale page changes nothing more.
+    expect((await c.post(`/t/${topic.id}/unvote`, { in: 'list' }, { htmx: true })).statusCode).toBe(200);
+    expect((await topicRow(topic.id)).vote_count).toBe(0);
+  });
+
+  it('guests and suspended members see the count without a button; a finished idea offers only taking a vote back', async () => {
+    const board = await createCategory(ctx.db, { name: 'Row votes 2', kind: 'ideas' });
+    const { topic } = await createTopic(ctx.db, await createUser(ctx.db), board, { title: 'Export my data as CSV' });
+    const guest = people.browser(ctx.app);
+    const row = dom((await guest.get(`/c/${board.slug}`)).body).querySelector(`#topic-${topic.id}`);
+    expect(row?.querySelector('form')).toBeNull();
+    expect(text(row?.querySelector('.idea-row-votes'))).toBe('0 votes');
+    const login = await guest.post(`/t/${topic.id}/vote`, { in: 'list' });
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toMatch(/^\/login/);
+    const suspended = await createUser(ctx.db, { suspended_until: new Date(Date.now() + DAY) });
+    const s = await people.withSession(ctx.app, ctx.db, suspended);
+    expect(dom((await s.get(`/c/${board.slug}`)).body).querySelector(`#idea-row-vote-${topic.id}`)).toBeNull();
+
+    const voter = await createUser(ctx.db);
+    const other = await createUser(ctx.db);
+    const v = await signedIn(voter);
+    expect((await v.post(`/t/${topic.id}/vote`, { in: 'list' })).statusCode).toBe(303);
+    await ctx.db.updateTable('topics').set({ idea_status: 'done' }).where('id', '=', topic.id).execute();
+    expect(dom((await v.get(`/c/${board.slug}`)).body).querySelector(`#idea-row-vote-${topic.id}`)?.getAttribute('action')).toBe(`/t/${topic.id}/unvote`);
+    const o = await signedIn(other);
+    expect(dom((await o.get(`/c/${board.slug}`)).body).querySelector(`#idea-row-vote-${topic.id}`)).toBeNull();
+    expect((await o.post(`/t/${topic.id}/vote`, { in: 'list' })).statusCode).toBe(403);
+    expect(await voteRows(topic.id)).toEqual([voter.id]);
+  });
+});

@@ -329,3 +329,133 @@ describe('under concurrency', () => {
     expect(ballot).toHaveLength(1);
   });
 });
+
+describe('withdrawing a vote', () => {
+  it('a voter takes their ballot back (no JS: 303; htmx: the #poll fragment); counts stay exact; others’ ballots stay', async () => {
+    const { topic, pollId, ids } = await pollTopic({ kind: 'multiple' });
+    const m = await as(member);
+    const other = await as(tl0);
+    expect(dom((await m.get(`/t/${topic.id}`)).body).querySelector('#poll-withdraw')).toBeNull();
+    await m.post(`/t/${topic.id}/poll/vote`, { option: [ids[0]!, ids[2]!] });
+    await other.post(`/t/${topic.id}/poll/vote`, { option: ids[0] });
+    expect(await counts(pollId)).toEqual([2, 0, 1]);
+    expect(dom((await m.get(`/t/${topic.id}`)).body).querySelector(`#poll-withdraw[action="/t/${topic.id}/poll/unvote"]`)).not.toBeNull();
+    const res = await m.post(`/t/${topic.id}/poll/unvote`);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/t/${topic.id}/${topic.slug}#poll`);
+    expect(await counts(pollId)).toEqual([1, 0, 0]);
+    expect((await ctx.db.selectFrom('polls').select('voter_count').where('id', '=', pollId).executeTakeFirstOrThrow()).voter_count).toBe(1);
+    await expectExact(pollId);
+    // Withdrawing again (a stale page) changes nothing.
+    expect((await m.post(`/t/${topic.id}/poll/unvote`)).statusCode).toBe(303);
+    expect(await counts(pollId)).toEqual([1, 0, 0]);
+    // With htmx: the fragment, ready to vote again.
+    await m.post(`/t/${topic.id}/poll/vote`, { option: ids[1] });
+    const hx = await m.post(`/t/${topic.id}/poll/unvote`, {}, { htmx: true });
+    expect(hx.statusCode).toBe(200);
+    expect(hx.body).not.toContain('<html');
+    expect(hx.headers.vary).toContain('HX-Request');
+    const frag = dom(hx.body);
+    expect(frag.querySelector('#poll #poll-withdraw')).toBeNull();
+    expect(frag.querySelectorAll('#poll input[name=option]:checked')).toHaveLength(0);
+    expect(await counts(pollId)).toEqual([1, 0, 0]);
+    await expectExact(pollId);
+  });
+
+  it('not on a closed poll (403, htmx reloads); guests and suspended members may not; unseen polls are 404', async () => {
+    const { topic, pollId, ids } = await pollTopic();
+    const m = await as(member);
+    await m.post(`/t/${topic.id}/poll/vote`, { option: ids[1] });
+    expect((await guest().post(`/t/${topic.id}/poll/unvote`)).statusCode).toBe(403);
+    expect((await (await as(suspended)).post(`/t/${topic.id}/poll/unvote`)).statusCode).toBe(403);
+    await ctx.db.updateTable('polls').set({ closes_at: new Date(Date.now() - 1000) }).where('id', '=', pollId).execute();
+    expect((await m.post(`/t/${topic.id}/poll/unvote`)).statusCode).toBe(403);
+    const hx = await m.post(`/t/${topic.id}/poll/unvote`, {}, { htmx: true });
+    expect(hx.statusCode).toBe(403);
+    expect(hx.headers['hx-refresh']).toBe('true');
+    expect(await counts(pollId)).toEqual([0, 1, 0]);
+    const hidden = await pollTopic({ by: staff, category: staffCat });
+    expect((await m.post(`/t/${hidden.topic.id}/poll/unvote`)).statusCode).toBe(404);
+  });
+});
+
+describe('editing a poll', () => {
+  it('before the first vote the author changes everything; after it only the question and the close date', async () => {
+    const { topic, pollId, ids } = await pollTopic();
+    const a = await as(author);
+    expect(dom((await a.get(`/t/${topic.id}`)).body).querySelector(`#poll-edit[href="/t/${topic.id}/poll/edit"]`)).not.toBeNull();
+    const form = dom((await a.get(`/t/${topic.id}/poll/edit`)).body);
+    expect([...form.querySelectorAll('input[name=options]')].map((i) => (i as HTMLInputElement).value).slice(0, 3)).toEqual(['Monday', 'Tuesday', 'Wednesday']);
+    expect((form.querySelector('#f-question') as HTMLInputElement).value).toBe('Which day suits you?');
+    const bad = await a.post(`/t/${topic.id}/poll/edit`, { question: 'Which day?', options: ['Only one'] });
+    expect(bad.statusCode).toBe(422);
+    expect((dom(bad.body).querySelector('#f-question') as HTMLInputElement).value).toBe('Which day?');
+    const res = await a.post(`/t/${topic.id}/poll/edit`, { question: 'Which weekday suits you?', options: ['Thursday', 'Friday'], kind: 'single', results: 'voted' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/t/${topic.id}/${topic.slug}#poll`);
+    const poll = await ctx.db.selectFrom('polls').selectAll().where('id', '=', pollId).executeTakeFirstOrThrow();
+    expect(poll).toMatchObject({ question: 'Which weekday suits you?', results_visibility: 'voted' });
+    const options = await ctx.db.selectFrom('poll_options').select(['id', 'label']).where('poll_id', '=', pollId).orderBy('position').execute();
+    expect(options.map((o) => o.label)).toEqual(['Thursday', 'Friday']);
+    expect(options.some((o) => ids.includes(String(o.id)))).toBe(false);
+    // The author's own edit is no moderation action.
+    expect(await ctx.db.selectFrom('moderation_actions').select('id').where('action', '=', 'poll_edit').where('topic_id', '=', topic.id).execute()).toEqual([]);
+
+    await (await as(member)).post(`/t/${topic.id}/poll/vote`, { option: String(options[1]!.id) });
+    const limited = dom((await a.get(`/t/${topic.id}/poll/edit`)).body);
+    expect(limited.querySelector('#poll-edit-limited')).not.toBeNull();
+    expect(limited.querySelector('input[name=options]')).toBeNull();
+    expect([...limited.querySelectorAll('#poll-options-fixed li')].map((li) => text(li))).toEqual(['Thursday', 'Friday']);
+    const closes = new Date(Date.now() + 5 * DAY).toISOString().slice(0, 16);
+    const res2 = await a.post(`/t/${topic.id}/poll/edit`, { question: 'Which weekday suits you best?', options: ['Saturday', 'Sunday'], kind: 'multiple', closes_at: closes });
+    expect(res2.statusCode).toBe(303);
+    const after = await ctx.db.selectFrom('polls').selectAll().where('id', '=', pollId).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ question: 'Which weekday suits you best?', multiple: false, results_visibility: 'voted' });
+    expect(after.closes_at?.toISOString().slice(0, 16)).toBe(closes);
+    expect((await ctx.db.selectFrom('poll_options').select('label').where('poll_id', '=', pollId).orderBy('position').execute()).map((o) => o.label)).toEqual(['Thursday', 'Friday']);
+    expect(await counts(pollId)).toEqual([0, 1]);
+    await expectExact(pollId);
+    const past = await a.post(`/t/${topic.id}/poll/edit`, { question: 'Still fine', closes_at: '2020-01-01T00:00' });
+    expect(past.statusCode).toBe(422);
+    expect(dom(past.body).querySelector('#poll-edit-limited')).not.toBeNull();
+  });
+
+  it('a full edit is refused once a vote has arrived (the ballots were cast for these options)', async () => {
+    const { pollId, ids } = await pollTopic();
+    await polls.castVote(ctx.db, asViewer(member), pollId, [Number(ids[0])]);
+    const spec = polls.parsePollInput({ question: 'Changed?', options: ['A', 'B'] });
+    await expect(polls.updatePoll(ctx.db, asViewer(author), pollId, { full: spec })).rejects.toMatchObject({ fields: { options: { key: 'polls.errors.votesArrived' } } });
+    expect(await counts(pollId)).toEqual([1, 0, 0]);
+  });
+
+  it('staff may edit anyone’s poll (audit entry); other members, silenced authors, guests and suspended members may not; closed polls are final', async () => {
+    const { topic, pollId } = await pollTopic();
+    const body = { question: 'Edited by someone', options: ['A', 'B'] };
+    // A suspended member's session is a guest's: the form sends them to log in.
+    for (const [c, page] of [[await as(member), 403], [await as(silenced), 403], [await as(suspended), 303]] as const) {
+      expect((await c.get(`/t/${topic.id}/poll/edit`)).statusCode).toBe(page);
+      expect((await c.post(`/t/${topic.id}/poll/edit`, body)).statusCode).toBe(403);
+      expect(dom((await c.get(`/t/${topic.id}`)).body).querySelector('#poll-edit')).toBeNull();
+    }
+    const g = guest();
+    expect((await g.get(`/t/${topic.id}/poll/edit`)).headers.location).toMatch(/^\/login/);
+    expect((await g.post(`/t/${topic.id}/poll/edit`, body)).statusCode).toBe(403);
+    // A poll whose author has since been silenced.
+    const silencedPoll = await pollTopic();
+    await ctx.db.updateTable('polls').set({ user_id: silenced.id }).where('id', '=', silencedPoll.pollId).execute();
+    await ctx.db.updateTable('topics').set({ user_id: silenced.id }).where('id', '=', silencedPoll.topic.id).execute();
+    expect((await (await as(silenced)).post(`/t/${silencedPoll.topic.id}/poll/edit`, body)).statusCode).toBe(403);
+    expect((await ctx.db.selectFrom('polls').select('question').where('id', '=', pollId).executeTakeFirstOrThrow()).question).toBe('Which day suits you?');
+
+    const s = await as(staff);
+    expect((await s.post(`/t/${topic.id}/poll/edit`, { question: 'Which day suits you? (fixed)', options: ['Mon', 'Tue'] })).statusCode).toBe(303);
+    const log = await ctx.db.selectFrom('moderation_actions').selectAll().where('action', '=', 'poll_edit').where('topic_id', '=', topic.id).execute();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ actor_id: staff.id, target_user_id: author.id });
+    await ctx.db.updateTable('polls').set({ closed_at: new Date() }).where('id', '=', pollId).execute();
+    expect((await (await as(author)).get(`/t/${topic.id}/poll/edit`)).statusCode).toBe(403);
+    expect((await s.post(`/t/${topic.id}/poll/edit`, body)).statusCode).toBe(403);
+    const hidden = await pollTopic({ by: staff, category: staffCat });
+    expect((await (await as(member)).get(`/t/${hidden.topic.id}/poll/edit`)).statusCode).toBe(404);
+  });
+});

@@ -13,6 +13,7 @@ import { listUserBadges } from '../badges/badges.queries.js';
 import { badgeText } from '../badges/badges.rules.js';
 import { LocaleBody, LocaleParams, LoginBody, NextQuery, SignupBody, UsernameParams } from './accounts.schemas.js';
 import * as service from './accounts.service.js';
+import { isVerificationRequired } from './verification.rules.js';
 
 const LOGIN_WINDOW = 15 * 60;
 
@@ -43,7 +44,9 @@ export default async function accountsRoutes(fastify: FastifyInstance): Promise<
       return signupPage(request, reply, values, { form: request.i18n.t('errors.tooManyRequests', { minutes: Math.ceil(limit.retryAfter / 60) }) }, 429);
     }
     try {
-      const user = await service.registerUser(db, config, request.body);
+      const verify = (await isVerificationRequired(db, config)) ? { locale: request.locale } : undefined;
+      const user = await service.registerUser(db, config, request.body, verify);
+      if (verify) app.mail.kick();
       await startSession(db, config, request, reply, user.id);
       return redirect(request, reply, '/');
     } catch (err) {

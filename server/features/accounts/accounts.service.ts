@@ -4,7 +4,9 @@ import type { Database } from '../../db/index.js';
 import type { Role, User } from '../../db/types.js';
 import { emailKey, isValidUsername, usernameKey } from '../../lib/identity.js';
 import { FormError } from '../../web/forms.js';
+import type { Locale } from '../../web/i18n/index.js';
 import * as q from './accounts.queries.js';
+import { sendVerification } from './verification.service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/;
@@ -27,8 +29,11 @@ export function checkSignup(input: Partial<Record<'username' | 'email' | 'passwo
   return errors;
 }
 
-/** Creates an account. Role: explicit (CLI), else ADMIN_EMAILS, else "first account on an empty forum is admin". */
-export async function registerUser(db: Database, config: Config, input: SignupInput): Promise<User> {
+/**
+ * Creates an account. Role: explicit (CLI), else ADMIN_EMAILS, else "first account on an empty forum is admin".
+ * With `verify`, a member's account starts unconfirmed and the confirmation mail is queued in the same transaction.
+ */
+export async function registerUser(db: Database, config: Config, input: SignupInput, verify?: { locale: Locale }): Promise<User> {
   const username = input.username.normalize('NFKC').trim();
   const email = input.email.trim();
   const errors = checkSignup(input);
@@ -46,14 +51,19 @@ export async function registerUser(db: Database, config: Config, input: SignupIn
           if ((await q.countUsers(trx)) === 0) role = 'admin';
         }
       }
-      return q.insertUser(trx, {
+      // The forum's admin is trusted from the start; other members confirm their address when the forum asks.
+      const confirm = verify && role !== 'admin' ? verify : undefined;
+      const user = await q.insertUser(trx, {
         username,
         username_key: usernameKey(username),
         email,
         email_key: emailKey(email),
         password_hash: passwordHash,
         role,
+        ...(confirm ? { email_verified_at: null } : {}),
       });
+      if (confirm) await sendVerification(trx, user, config.baseUrl, confirm.locale);
+      return user;
     });
   } catch (err) {
     const e = err as { code?: string; constraint?: string; message?: string };

@@ -10,6 +10,7 @@ import * as q from './accounts.queries.js';
 import { EMAIL } from './accounts.service.js';
 import { PASSWORD_MIN } from './profile.service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { requireVerification } from './verification.service.js';
 
 /**
  * Password reset by mail and email change. A reset link is a random token (only its hash is stored) that works
@@ -101,9 +102,10 @@ export function maskEmail(email: string): string {
 
 /**
  * Changes the account's email after checking the current password; the old address is told (through the outbox,
- * in the same transaction). Reset links sent before die with the changed fingerprint.
+ * in the same transaction). Reset links sent before die with the changed fingerprint. With `verify` (the forum
+ * asks for confirmed addresses), a member's new address must be confirmed again: a link goes to it.
  */
-export async function changeEmail(db: Database, userId: number, input: { current_password: string; email: string }, fallbackLocale: Locale): Promise<void> {
+export async function changeEmail(db: Database, userId: number, input: { current_password: string; email: string }, fallbackLocale: Locale, verify?: { baseUrl: string }): Promise<void> {
   const email = input.email.trim();
   const errors: FormError['fields'] = {};
   if (!EMAIL.test(email)) errors.email = { key: 'errors.emailFormat' };
@@ -114,6 +116,7 @@ export async function changeEmail(db: Database, userId: number, input: { current
   try {
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ email, email_key: emailKey(email) }).where('id', '=', userId).execute();
+      if (verify && user.role !== 'admin') await requireVerification(trx, { ...user, email, email_key: emailKey(email) }, verify.baseUrl, fallbackLocale);
       await enqueueMail(trx, {
         kind: 'email_changed',
         to: user.email,

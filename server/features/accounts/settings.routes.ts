@@ -11,6 +11,7 @@ import * as service from './profile.service.js';
 import { PasswordBody, ProfileBody, SettingsQuery } from './settings.schemas.js';
 import { EmailBody } from './recovery.schemas.js';
 import { changeEmail } from './recovery.service.js';
+import { isVerificationRequired } from './verification.rules.js';
 
 /** Wrong current passwords per account: enough for typos, far too few for guessing. */
 const PASSWORD_TRIES = 5;
@@ -122,7 +123,7 @@ export default async function settingsRoutes(fastify: FastifyInstance): Promise<
       return page({ emailMessage: request.i18n.t('errors.tooManyRequests', { minutes: Math.ceil(limit.retryAfter / 60) }) }, 429);
     }
     try {
-      await changeEmail(db, viewer.id, request.body, config.defaultLocale);
+      await changeEmail(db, viewer.id, request.body, config.defaultLocale, (await isVerificationRequired(db, config)) ? { baseUrl: config.baseUrl } : undefined);
     } catch (err) {
       if (err instanceof FormError) return page({ emailErrors: fieldErrors(request.i18n, err) }, 422);
       throw err;

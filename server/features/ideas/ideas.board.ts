@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import type { Viewer } from '../../policy/index.js';
+import { canUnvoteIdea, canVoteIdea, type Viewer } from '../../policy/index.js';
 import type { Database } from '../../db/index.js';
 import { NotFoundError } from '../../web/errors.js';
 import { TOPICS_PER_PAGE, type TopicRow } from '../topics/topics.list.js';
@@ -18,7 +18,8 @@ export async function ideaBoardPage(db: Database, viewer: Viewer | null, categor
   const status = ALL_IDEA_STATUSES.includes(raw.status as IdeaStatus) ? (raw.status as IdeaStatus) : null;
   const after = raw.before ? (sort === 'votes' ? decodeVotesCursor(raw.before) : decodeCursor(raw.before)) : null;
   if (raw.before && !after) throw new NotFoundError();
-  const topics = await listIdeaTopics(db, viewer, categoryId, { sort, status, after });
+  const rows = await listIdeaTopics(db, viewer, categoryId, { sort, status, after });
+  const topics = rows.map((row) => ({ ...row, idea_vote: rowVote(viewer, row) }));
   const params = new URLSearchParams();
   if (sort !== 'activity') params.set('sort', sort);
   if (status) params.set('status', status);
@@ -30,4 +31,13 @@ function nextCursor(rows: TopicRow[], sort: IdeaSort): string | null {
   if (rows.length < TOPICS_PER_PAGE || !last) return null;
   if (sort === 'votes') return encodeVotesCursor(last);
   return encodeCursor(sort === 'newest' ? last.created_at : last.last_posted_at, last.id);
+}
+
+type IdeaListRow = Awaited<ReturnType<typeof listIdeaTopics>>[number];
+
+/** The vote button of one row on the board, decided by the same policy as the idea's own page. */
+export function rowVote(viewer: Viewer | null, row: IdeaListRow) {
+  const state = { ...row, category: { read_access: row.read_access, post_access: row.post_access } };
+  const voted = !!row.my_vote;
+  return { voted, can: { vote: !voted && canVoteIdea(viewer, state), unvote: voted && canUnvoteIdea(viewer, state) } };
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type { Viewer } from '../../policy/index.js';
 import type { Trx } from '../reputation/ledger.js';
-import { TOPICS_PER_PAGE, topicRows, type TopicRow } from '../topics/topics.list.js';
+import { TOPICS_PER_PAGE, topicRows } from '../topics/topics.list.js';
 import type { IdeaStatus } from './ideas.types.js';
 import './ideas.types.js';
 
@@ -150,8 +150,12 @@ export interface IdeaListOptions {
  * Ideas of one category by votes, by creation or by latest activity, optionally of one status, paged by key.
  * Without a status filter pinned ideas are left out (shown above the list); with one they are listed in place.
  */
-export function listIdeaTopics(db: Database, viewer: Viewer | null, categoryId: number, opts: IdeaListOptions, limit = TOPICS_PER_PAGE): Promise<TopicRow[]> {
-  let q = topicRows(db, viewer).where('topics.category_id', '=', categoryId);
+export function listIdeaTopics(db: Database, viewer: Viewer | null, categoryId: number, opts: IdeaListOptions, limit = TOPICS_PER_PAGE) {
+  // What the row's vote button needs: the state the vote rules read, and the viewer's own vote (a primary-key probe).
+  let q = topicRows(db, viewer)
+    .select(['topics.closed_at', 'topics.deleted_at', 'categories.read_access', 'categories.post_access'])
+    .select(sql<boolean>`exists(select 1 from idea_votes v where v.topic_id = topics.id and v.user_id = ${viewer?.id ?? 0})`.as('my_vote'))
+    .where('topics.category_id', '=', categoryId);
   q = opts.status ? q.where('topics.idea_status', '=', opts.status) : q.where('topics.pinned_at', 'is', null);
   const after = opts.after;
   if (opts.sort === 'votes') {

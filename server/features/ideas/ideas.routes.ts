@@ -41,7 +41,13 @@ export default async function ideasRoutes(fastify: FastifyInstance): Promise<voi
       const on = path === 'vote';
       if (on ? !canVoteIdea(viewer, topic) : !canUnvoteIdea(viewer, topic)) throw new ForbiddenError('ideas.cannotVote');
       const result = await service.setVote(db, viewer, topic.id, on);
-      if (!isHtmx(request)) return reply.redirect(topicUrl(topic), 303);
+      // From a row of the board: back to the board (its own category, never a supplied address), or the row's button.
+      const fromList = (request.body as { in?: unknown } | undefined)?.in === 'list';
+      if (!isHtmx(request)) return reply.redirect(fromList ? `/c/${topic.category_slug}` : topicUrl(topic), 303);
+      if (fromList) {
+        const row = { id: topic.id, title: topic.title, vote_count: result.count, idea_vote: { voted: result.voted, can: ideaActions(viewer, topic, result.voted) } };
+        return render(request, reply, { page: 'ideas/_row_vote', data: { idea: row } });
+      }
       // The vote box swapped in place, with the count as it is after this vote.
       const idea = { voted: result.voted, count: result.count, can: ideaActions(viewer, topic, result.voted) };
       return render(request, reply, { page: 'ideas/_vote', data: { topic, idea } });

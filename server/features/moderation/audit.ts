@@ -13,8 +13,9 @@ export const AUDIT_ACTIONS = [
   'post_approve', 'post_reject', 'user_silence', 'user_suspend', 'sanction_lift', 'topic_lock', 'topic_unlock', 'topic_close', 'topic_reopen',
   'topic_move', 'topic_merge', 'topic_split', 'topic_pin', 'topic_unpin', 'topic_slow_mode', 'role_change', 'trust_level_change', 'settings_change',
   'category_create', 'category_update', 'category_delete',
-  'poll_close',
+  'poll_close', 'poll_edit',
   'idea_status', 'idea_merge',
+  'contest_create', 'contest_edit', 'contest_finish',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

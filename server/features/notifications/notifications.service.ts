@@ -15,7 +15,7 @@ export const NOTIFICATION_KINDS = [
   'post_hidden', 'post_restored', 'post_deleted', 'flag_agreed', 'flag_disagreed', 'post_approved', 'post_rejected',
   'silenced', 'answer_accepted', 'badge_granted', 'topic_moved', 'topic_closed', 'topic_locked',
   // Issue 5 and 6 features (their messages live in their own catalogues).
-  'idea_status', 'poll_closed', 'reply', 'mention', 'quote', 'watched_post', 'watched_topic',
+  'idea_status', 'poll_closed', 'reply', 'mention', 'quote', 'watched_post', 'watched_topic', 'reaction', 'contest_won',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

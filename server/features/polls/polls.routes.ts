@@ -1,75 +1,30 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseId } from '../../lib/ids.js';
 import { canClosePoll, canCreatePoll, canExportPoll, canVote, isPollClosed, isStaff } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
-import { type FieldErrors, fieldErrors, FormError } from '../../web/forms.js';
-import { isHtmx, redirect, render } from '../../web/render.js';
-import { findTopicForViewer, type TopicView } from '../topics/topics.queries.js';
-import { topicUrl } from '../topics/topics.routes.js';
+import { fieldErrors, FormError } from '../../web/forms.js';
+import { isHtmx, redirect } from '../../web/render.js';
+import type { TopicView } from '../topics/topics.queries.js';
 import { toCsv } from './polls.csv.js';
+import { loadPollTopic, loadTopicPoll, pollFormValues, pollUrl, renderPoll, renderPollForm } from './polls.form.js';
+import pollEditRoutes from './polls.edit.routes.js';
 import './polls.extra.js';
-import { findPollForTopic, type PollRow } from './polls.queries.js';
+import { findPollForTopic } from './polls.queries.js';
 import { NewPollBody, PollParams, VoteBody } from './polls.schemas.js';
 import * as service from './polls.service.js';
-import { percentOf, pollView } from './polls.view.js';
+import { percentOf } from './polls.view.js';
 
-/** The topic's address with the poll in view. A topic whose slug is "poll" would land on /t/:id/poll, so it uses /t/:id. */
-export function pollUrl(topic: { id: number; slug: string }): string {
-  return `${topic.slug === 'poll' ? `/t/${topic.id}` : topicUrl(topic)}#poll`;
-}
-
-interface FormValues {
-  question: string;
-  options: string[];
-  kind: string;
-  max_choices: string;
-  closes_at: string;
-  results: string;
-}
-
-function asList(v: unknown): string[] {
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => String(x ?? ''));
-}
-
-/** The submitted new-poll form as strings, to fill the form again (every row kept, blank ones too). */
-function pollFormValues(body: unknown): FormValues {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const str = (k: string) => asList(b[k])[0] ?? '';
-  return { question: str('question'), options: asList(b.options), kind: str('kind') || 'single', max_choices: str('max_choices'), closes_at: str('closes_at'), results: str('results') || 'always' };
-}
+export { pollUrl } from './polls.form.js';
 
 export default async function pollsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
+  // Editing a poll and withdrawing a ballot.
+  await app.register(pollEditRoutes);
 
-  async function loadTopic(request: FastifyRequest, rawId: string): Promise<TopicView> {
-    const id = parseId(rawId);
-    const topic = id ? await findTopicForViewer(db, request.viewer, id) : undefined;
-    if (!topic) throw new NotFoundError();
-    return topic;
-  }
-
-  async function loadPoll(request: FastifyRequest, rawId: string): Promise<{ topic: TopicView; poll: PollRow }> {
-    const topic = await loadTopic(request, rawId);
-    const poll = await findPollForTopic(db, topic.id, request.viewer?.id ?? null);
-    if (!poll) throw new NotFoundError();
-    return { topic, poll };
-  }
-
-  /** The poll alone: its own page without JavaScript, the #poll fragment for htmx. */
-  function renderPoll(request: FastifyRequest, reply: FastifyReply, topic: TopicView, poll: PollRow, opts: { errors?: FieldErrors; selected?: number[]; status?: number } = {}) {
-    const data = { topic, poll: pollView(request.viewer, topic, poll), errors: opts.errors ?? {}, selected: opts.selected ?? null, topicLink: pollUrl(topic) };
-    return render(request, reply, { page: 'polls/show', fragment: 'polls/_poll', title: poll.question, status: opts.status, data });
-  }
-
-  function formPage(request: FastifyRequest, reply: FastifyReply, topic: TopicView, values: FormValues, errors: FieldErrors = {}, status = 200) {
-    const filled = values.options.length;
-    const rows = Math.min(service.MAX_OPTIONS, Math.max(4, filled));
-    const options = Array.from({ length: rows }, (_, i) => values.options[i] ?? '');
-    const data = { topic, values: { ...values, options }, errors, topicLink: pollUrl(topic), canAddRow: rows < service.MAX_OPTIONS };
-    return render(request, reply, { page: 'polls/new', title: request.i18n.t('polls.new.title'), status, data });
-  }
+  const loadTopic = (request: FastifyRequest, rawId: string) => loadPollTopic(db, request, rawId);
+  const loadPoll = (request: FastifyRequest, rawId: string) => loadTopicPoll(db, request, rawId);
 
   /** The starter of the topic, allowed by policy, on a topic without a poll yet; otherwise a refusal. */
   async function authorizeCreate(request: FastifyRequest, topic: TopicView) {
@@ -94,7 +49,7 @@ export default async function pollsRoutes(fastify: FastifyInstance): Promise<voi
     const topic = await loadTopic(request, request.params.id);
     if (!request.viewer) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     await authorizeCreate(request, topic);
-    return formPage(request, reply, topic, pollFormValues({}));
+    return renderPollForm(request, reply, topic, pollFormValues({}));
   });
 
   app.post('/t/:id/poll', { schema: { params: PollParams, body: NewPollBody }, attachValidation: true }, async (request, reply) => {
@@ -102,14 +57,14 @@ export default async function pollsRoutes(fastify: FastifyInstance): Promise<voi
     if (!request.viewer) return reply.redirect(`/login?next=${encodeURIComponent(`/t/${topic.id}/poll/new`)}`, 303);
     const viewer = await authorizeCreate(request, topic);
     const values = pollFormValues(request.body);
-    if (request.validationError) return formPage(request, reply, topic, values, fieldErrors(request.i18n, request.validationError), 422);
-    if (request.body.add_row) return formPage(request, reply, topic, { ...values, options: [...values.options, ''] });
+    if (request.validationError) return renderPollForm(request, reply, topic, values, fieldErrors(request.i18n, request.validationError), 422);
+    if (request.body.add_row) return renderPollForm(request, reply, topic, { ...values, options: [...values.options, ''] });
     try {
       const spec = service.parsePollInput(request.body);
       await service.createPoll(db, viewer, topic.id, spec);
       return redirect(request, reply, pollUrl(topic));
     } catch (err) {
-      if (err instanceof FormError) return formPage(request, reply, topic, values, fieldErrors(request.i18n, err), 422);
+      if (err instanceof FormError) return renderPollForm(request, reply, topic, values, fieldErrors(request.i18n, err), 422);
       throw err;
     }
   });

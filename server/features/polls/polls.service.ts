@@ -149,3 +149,70 @@ export async function closePoll(db: Database, viewer: Viewer, pollId: number, no
     return true;
   });
 }
+
+/** Takes the viewer's ballot back while the poll is open (counts move with it); without a ballot nothing changes. */
+export async function withdrawVote(db: Database, viewer: Viewer, pollId: number, now = new Date()): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const poll = await q.lockPollForVote(trx, pollId);
+    if (!poll) throw new NotFoundError();
+    if (isPollClosed(poll, now)) throw new ForbiddenError('polls.closedNotice');
+    const old = await q.listBallot(trx, pollId, viewer.id);
+    if (!old.length) return false;
+    await trx.deleteFrom('poll_votes').where('poll_id', '=', pollId).where('user_id', '=', viewer.id).execute();
+    await trx.updateTable('poll_options').set((eb) => ({ vote_count: eb('vote_count', '-', 1) })).where('id', 'in', old).execute();
+    await trx.updateTable('polls').set((eb) => ({ voter_count: eb('voter_count', '-', 1) })).where('id', '=', pollId).execute();
+    return true;
+  });
+}
+
+/** After the first vote only the wording of the question and the close date may change. */
+export interface PollTextEdit {
+  question: string;
+  closes_at: Date | null;
+}
+
+/** Checks the reduced edit form (question, close date). Throws FormError. */
+export function parsePollTextInput(input: PollInput, now = new Date()): PollTextEdit {
+  const errors: Fields = {};
+  const question = (input.question ?? '').trim();
+  if (!question) errors.question = { key: 'errors.required' };
+  else if (question.length > QUESTION_MAX) errors.question = { key: 'errors.tooLong', params: { limit: QUESTION_MAX } };
+  let closesAt: Date | null = null;
+  const rawClose = (input.closes_at ?? '').trim();
+  if (rawClose) {
+    closesAt = parseCloseDate(rawClose);
+    if (!closesAt) errors.closes_at = { key: 'polls.errors.closesInvalid' };
+    else if (closesAt <= now) errors.closes_at = { key: 'polls.errors.closesPast' };
+  }
+  if (Object.keys(errors).length) throw new FormError(errors);
+  return { question, closes_at: closesAt };
+}
+
+/**
+ * Edits an open poll under its lock. A full edit (options and rules) is refused with a form error once anyone has
+ * voted, even if the form was loaded before the first vote: the ballots were cast for the options as they are.
+ * Staff editing someone else's poll leave an audit entry.
+ */
+export async function updatePoll(db: Database, viewer: Viewer, pollId: number, edit: { full: PollSpec } | { text: PollTextEdit }, now = new Date()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const poll = await q.lockPollForVote(trx, pollId);
+    if (!poll) throw new NotFoundError();
+    if (isPollClosed(poll, now)) throw new ForbiddenError('polls.closedNotice');
+    if ('full' in edit) {
+      if (poll.voter_count > 0) throw new FormError({ options: { key: 'polls.errors.votesArrived' } });
+      const spec = edit.full;
+      await trx
+        .updateTable('polls')
+        .set({ question: spec.question, multiple: spec.multiple, max_choices: spec.max_choices, results_visibility: spec.results_visibility, closes_at: spec.closes_at })
+        .where('id', '=', pollId)
+        .execute();
+      await trx.deleteFrom('poll_options').where('poll_id', '=', pollId).execute();
+      await trx.insertInto('poll_options').values(spec.options.map((label, i) => ({ poll_id: pollId, position: i + 1, label }))).execute();
+    } else {
+      await trx.updateTable('polls').set({ question: edit.text.question, closes_at: edit.text.closes_at }).where('id', '=', pollId).execute();
+    }
+    if (viewer.id !== poll.user_id) {
+      await recordAction(trx, { actorId: viewer.id, action: 'poll_edit', targetUserId: poll.user_id, topicId: poll.topic_id, details: { poll_id: poll.id, options: 'full' in edit } });
+    }
+  });
+}

@@ -1,4 +1,4 @@
-import { canClosePoll, canCreatePoll, canExportPoll, canSeePollResults, canVote, isPollClosed, type PollTopicState, type Viewer } from '../../policy/index.js';
+import { canClosePoll, canCreatePoll, canEditPoll, canExportPoll, canSeePollResults, canVote, isPollClosed, type PollTopicState, type Viewer } from '../../policy/index.js';
 import type { PollRow } from './polls.queries.js';
 
 /** A share of voters as a whole percentage (0 when nobody voted yet). */
@@ -39,6 +39,7 @@ export function pollView(viewer: Viewer | null, topic: PollTopicState, poll: Pol
       vote: canVote(viewer, topic, poll, now),
       close: canClosePoll(viewer, topic, poll, now),
       export: canExportPoll(viewer, topic, now),
+      edit: canEditPoll(viewer, topic, poll, now),
       /** A guest is invited to log in to vote on an open poll. */
       login: !viewer && !closed && !topic.deleted_at,
     },

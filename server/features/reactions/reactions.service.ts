@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { reconcilePostReputation } from '../reputation/ledger.js';
 import type { ReactionDef } from '../settings/settings.js';
 import * as q from './reactions.queries.js';
+import { notifyReaction } from '../notifications/reactions.notify.js';
 
 /** The user has given as many reactions today as their trust level allows. */
 export class DailyReactionLimitError extends Error {
@@ -44,6 +45,7 @@ export async function toggleReaction(db: Database, viewer: Viewer, postId: numbe
         .values({ post_id: postId, user_id: viewer.id, kind: reaction.key, weight: reaction.weight })
         .onConflict((oc) => oc.columns(['post_id', 'user_id', 'kind']).doNothing())
         .execute();
+      await notifyReaction(trx, postId, viewer.id);
     }
     const counts = await q.refreshReactionCounts(trx, postId);
     await reconcilePostReputation(trx, postId);

@@ -16,10 +16,11 @@ const SettingsBody = Type.Object({
   accepted_answer: Type.Optional(Field),
   accept_own: Type.Optional(Field),
   limit: Type.Optional(Type.Array(Field, { maxItems: 5 })),
+  mail_delay: Type.Optional(Field),
 });
 const SavedQuery = Type.Object({ saved: Type.Optional(Type.Literal('1')) });
 
-/** /admin/settings: reactions, reputation weights and daily reaction limits. Mounted behind the admin guard. */
+/** /admin/settings: reactions, reputation weights, daily reaction limits and the notification-mail delay. Mounted behind the admin guard. */
 export default async function settingsAdminRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
@@ -37,7 +38,7 @@ export default async function settingsAdminRoutes(fastify: FastifyInstance): Pro
     // On a shape error the body may hold anything: re-render only what reads as lists of strings.
     const list = (v: unknown) => (Array.isArray(v) ? v.map(String).slice(0, MAX_REACTIONS) : typeof v === 'string' ? [v] : undefined);
     const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : undefined);
-    const values = formFromBody({ key: list(body.key), emoji: list(body.emoji), weight: list(body.weight), limit: list(body.limit), accepted_answer: str(body.accepted_answer), accept_own: str(body.accept_own) });
+    const values = formFromBody({ key: list(body.key), emoji: list(body.emoji), weight: list(body.weight), limit: list(body.limit), accepted_answer: str(body.accepted_answer), accept_own: str(body.accept_own), mail_delay: str(body.mail_delay) });
     if (request.validationError) return page(request, reply, values, { form: request.i18n.t('errors.invalid'), ...fieldErrors(request.i18n, request.validationError) }, 422);
     const parsed = parseSettingsForm(values);
     if ('errors' in parsed) return page(request, reply, values, fieldErrors(request.i18n, new FormError(parsed.errors)), 422);

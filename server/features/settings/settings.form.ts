@@ -7,6 +7,8 @@ const KEY = /^[a-z_]{1,20}$/;
 const INTEGER = /^[+-]?\d{1,6}$/;
 const WEIGHT = { min: -100, max: 100 };
 const LIMIT = { min: 0, max: 10_000 };
+/** Minutes an unread notification waits before it is mailed: a minute to a week. */
+const MAIL_DELAY = { min: 1, max: 7 * 24 * 60 };
 
 /** The form as submitted (or as rendered from the settings in force): strings only. */
 export interface SettingsFormValues {
@@ -14,6 +16,7 @@ export interface SettingsFormValues {
   accepted_answer: string;
   accept_own: string;
   limits: string[];
+  mail_delay: string;
 }
 
 export interface SettingsFormBody {
@@ -23,6 +26,7 @@ export interface SettingsFormBody {
   accepted_answer?: string;
   accept_own?: string;
   limit?: string[];
+  mail_delay?: string;
 }
 
 /** The settings in force as form values, with blank rows up to MAX_REACTIONS so a reaction can be added. */
@@ -34,6 +38,7 @@ export function formFromSettings(s: Settings): SettingsFormValues {
     accepted_answer: String(s.reputation.accepted_answer),
     accept_own: String(s.reputation.accept_own),
     limits: s.reaction_daily_limits.map(String),
+    mail_delay: String(s.notification_mail_delay_minutes ?? 10),
   };
 }
 
@@ -46,6 +51,7 @@ export function formFromBody(body: SettingsFormBody): SettingsFormValues {
     accepted_answer: body.accepted_answer ?? '',
     accept_own: body.accept_own ?? '',
     limits: Array.from({ length: 5 }, (_, i) => body.limit?.[i] ?? ''),
+    mail_delay: body.mail_delay ?? '',
   };
 }
 
@@ -58,7 +64,7 @@ function integer(raw: string, range: { min: number; max: number }): number | und
 
 /**
  * Checks the form against the admin rules: a settings patch, or the errors by field
- * (`key_3`, `emoji_3`, `weight_3` for row 3; `reactions` for the list as a whole; `limit_0`…`limit_4`).
+ * (`key_3`, `emoji_3`, `weight_3` for row 3; `reactions` for the list as a whole; `limit_0`…`limit_4`; `mail_delay`).
  * A row left entirely blank is no reaction.
  */
 export function parseSettingsForm(v: SettingsFormValues): { patch: Omit<Settings, 'moderation' | 'banner'> } | { errors: FormError['fields'] } {
@@ -86,6 +92,10 @@ export function parseSettingsForm(v: SettingsFormValues): { patch: Omit<Settings
     if (n === undefined) errors[`limit_${i}`] = range(LIMIT);
     return n ?? 0;
   });
+  const mailDelay = integer(v.mail_delay, MAIL_DELAY);
+  if (mailDelay === undefined) errors.mail_delay = range(MAIL_DELAY);
   if (Object.keys(errors).length) return { errors };
-  return { patch: { reactions, reputation: { accepted_answer: acceptedAnswer!, accept_own: acceptOwn! }, reaction_daily_limits: limits } };
+  return {
+    patch: { reactions, reputation: { accepted_answer: acceptedAnswer!, accept_own: acceptOwn! }, reaction_daily_limits: limits, notification_mail_delay_minutes: mailDelay! },
+  };
 }

@@ -47,6 +47,12 @@ export interface Settings {
   moderation: ModerationSettings;
   /** The site banner, or null. */
   banner: Banner | null;
+  /** Notification mail "when away": minutes a notification stays unread (and its reader away) before it is mailed. */
+  notification_mail_delay_minutes?: number;
+  /** Reputation for contest winners: by place (1st, 2nd, 3rd), and for a plain "winner" (always present once merged). */
+  contests?: { reputation: number[]; winner: number };
+  /** Ask new members to confirm their address before they post: 'auto' = only when SMTP_URL is configured. */
+  require_email_verification?: 'auto' | 'on' | 'off';
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze<Settings>({
@@ -76,6 +82,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze<Settings>({
     words_censor: [],
   },
   banner: null,
+  notification_mail_delay_minutes: 10,
+  contests: { reputation: [50, 30, 20], winner: 30 },
+  require_email_verification: 'auto',
 });
 
 const REACTION_KEY = /^[a-z0-9_]{1,32}$/;
@@ -127,12 +136,23 @@ export function parseTrustLevels(raw: unknown): TrustLevelSettings | undefined {
   return out as unknown as TrustLevelSettings;
 }
 
-const PARSERS: { [K in keyof Settings]: (raw: unknown) => Settings[K] | undefined } = {
+/** Contest reputation: three place amounts and the plain-winner amount, each an integer in 0..10000. */
+export function parseContestSettings(raw: unknown): NonNullable<Settings['contests']> | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { reputation, winner } = raw as Record<string, unknown>;
+  if (!Array.isArray(reputation) || reputation.length !== 3 || !reputation.every((n) => isInt(n, 0, 10_000)) || !isInt(winner, 0, 10_000)) return undefined;
+  return { reputation: [...(reputation as number[])], winner };
+}
+
+const PARSERS: { [K in keyof Settings]-?: (raw: unknown) => Settings[K] | undefined } = {
   reactions: parseReactions,
   reputation: parseReputationWeights,
   reaction_daily_limits: parseDailyLimits,
   moderation: parseModeration,
   banner: parseBanner,
+  notification_mail_delay_minutes: (raw) => (isInt(raw, 1, 7 * 24 * 60) ? raw : undefined),
+  contests: parseContestSettings,
+  require_email_verification: (raw) => (raw === 'auto' || raw === 'on' || raw === 'off' ? raw : undefined),
 };
 
 function isSettingKey(key: string): key is keyof Settings {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type { Cursor } from '../../lib/cursor.js';
 import { readAccessFor, type Viewer } from '../../policy/index.js';
+import { readStateColumns } from '../unread/unread.rows.js';
 
 export const TOPICS_PER_PAGE = 30;
 
@@ -15,12 +16,17 @@ export function topicRows(db: Database, viewer: Viewer | null) {
     .innerJoin('categories', 'categories.id', 'topics.category_id')
     .innerJoin('users as author', 'author.id', 'topics.user_id')
     .leftJoin('users as last', 'last.id', 'topics.last_post_user_id')
+    // A contest's state for the row's label ("Contest · until …", "Contest finished"): a primary-key probe.
+    .leftJoin('contests', 'contests.topic_id', 'topics.id')
+    .select(['contests.entry_deadline as contest_deadline', 'contests.finished_at as contest_finished_at'])
     .select([
       'topics.id', 'topics.title', 'topics.slug', 'topics.pinned_at', 'topics.locked_at', 'topics.reply_count', 'topics.view_count',
       'topics.last_posted_at', 'topics.created_at', 'topics.solved_post_id', 'author.username as author_username', 'author.display_name as author_display_name',
       'last.username as last_username', 'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
       'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count', 'topics.pinned_globally', 'topics.pinned_until',
     ])
+    // The viewer's read state (unread count, "new" mark) in the same query; constants for guests.
+    .select(readStateColumns(viewer))
     .where('topics.deleted_at', 'is', null)
     .where('categories.read_access', 'in', readAccessFor(viewer));
 }

@@ -22,6 +22,8 @@ export async function findTopicForViewer(db: Database, viewer: Viewer | null, id
       'accepted.hidden_at as accepted_hidden_at', 'accepted_author.username as accepted_username', 'accepted_author.display_name as accepted_display_name',
       'official.id as official_post_id', 'official.post_number as official_post_number',
       'official_author.username as official_username', 'official_author.display_name as official_display_name',
+      // A contest's entry deadline (null for other topics): the reply rule needs it (policy canReply).
+      sql<Date | null>`(select c.entry_deadline from contests c where c.topic_id = topics.id)`.as('contest_deadline'),
     ])
     .where('topics.id', '=', id)
     .where('categories.read_access', 'in', readAccessFor(viewer));

@@ -14,6 +14,7 @@ import { getSettings } from '../settings/settings.js';
 import * as q from './topics.queries.js';
 import { NewTopicBody, NewTopicQuery, PreviewBody, ReplyBody, ReplyFormQuery, TopicParams, TopicQuery } from './topics.schemas.js';
 import * as service from './topics.service.js';
+import * as drafts from '../drafts/drafts.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
 import { limitMessage } from '../moderation/posting-limits.js';
 import { loadTopicExtras } from './topic-extras.js';
@@ -54,7 +55,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
 
   app.get('/new', { schema: { querystring: NewTopicQuery } }, async (request, reply) => {
     if (!request.viewer) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-    return newTopicPage(request, reply, { category_id: request.query.category ?? '' });
+    return newTopicPage(request, reply, await drafts.newTopicValues(db, request.viewer.id, { category_id: request.query.category ?? '' }));
   });
 
   app.post('/t', { schema: { body: NewTopicBody }, attachValidation: true }, async (request, reply) => {
@@ -68,6 +69,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     try {
       const categoryId = parseId(request.body.category_id) ?? 0;
       const result = await service.submitTopic(db, viewer, { ...request.body, category_id: categoryId }, { postsPerMinute: config.postsPerMinute });
+      await drafts.discardDraft(db, viewer.id, drafts.NEW_TOPIC);
       if ('queued' in result) return redirect(request, reply, `/my/pending?held=${result.queued.id}`);
       return redirect(request, reply, topicUrl(result.topic, 1, result.post.id));
     } catch (err) {
@@ -152,6 +154,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
         values.reply_to = String(found.post.id);
       }
     }
+    if (request.viewer.has_drafts) values.body = await drafts.replyFormBody(db, request.viewer.id, topic.id, values.body);
     const data = { topic, form: { values, errors: {} }, canReply: canReply(request.viewer, topic), silenced: !canPost(request.viewer), topicUrl };
     return render(request, reply, { page: 'topics/reply', fragment: 'topics/_reply_form', title: topic.title, data });
   });
@@ -172,6 +175,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     if (request.validationError) return failed(fieldErrors(request.i18n, request.validationError));
     try {
       const post = await service.submitReply(db, viewer, topic.id, { body: request.body.body, reply_to: parseId(request.body.reply_to) }, { postsPerMinute: config.postsPerMinute });
+      await drafts.discardDraft(db, viewer.id, drafts.replyKey(topic.id));
       if ('queued' in post) {
         if (!isHtmx(request)) return reply.redirect(`/my/pending?held=${post.queued.id}`, 303);
         const data = { topic, held: post.queued, form: { values: {}, errors: {} }, canReply: true, silenced: false, topicUrl };

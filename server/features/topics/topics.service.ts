@@ -3,7 +3,7 @@ import type { Database } from '../../db/index.js';
 import type { DB, Post, Topic } from '../../db/types.js';
 import { COOK_VERSION, cook } from '../../content/cook.js';
 import { slugify } from '../../lib/slug.js';
-import { canPost, canReadTopic, canReply, canStartTopic, isStaff, type Viewer } from '../../policy/index.js';
+import { canPost, canReadTopic, canReply, canStartTopic, isStaff, isUnverified, type Viewer } from '../../policy/index.js';
 import { ForbiddenError, NotFoundError } from '../../web/errors.js';
 import { FormError } from '../../web/forms.js';
 import { hit } from '../../web/ratelimit.js';
@@ -12,6 +12,7 @@ import { checkPostingLimits, PostingLimitError } from '../moderation/posting-lim
 import { approvalNeeded, censorTitle, cookForSave, evaluateContent } from '../moderation/posting-rules.js';
 import { getSettings } from '../settings/settings.js';
 import { notifyForNewPost } from '../watching/watching.service.js';
+import { announceNewPost } from '../../live/events.js';
 
 export const TITLE_MIN = 8;
 export const TITLE_MAX = 200;
@@ -114,6 +115,7 @@ export async function insertTopic(trx: Kysely<DB>, authorId: number, draft: Topi
     .execute();
   await trx.updateTable('users').set({ topic_count: sql`topic_count + 1`, post_count: sql`post_count + 1` }).where('id', '=', authorId).execute();
   await notifyForNewPost(trx, { post, topic });
+  await announceNewPost(trx, post);
   return { topic, post };
 }
 
@@ -210,6 +212,8 @@ export async function insertReply(trx: Kysely<DB>, authorId: number, topic: { id
     .execute();
   await trx.updateTable('users').set({ post_count: sql`post_count + 1` }).where('id', '=', authorId).execute();
   await notifyForNewPost(trx, { post, topic });
+  // Open pages of this topic and the bells of those told learn of it once it commits (ids only; see live/hub.ts).
+  await announceNewPost(trx, post);
   return post;
 }
 
@@ -221,6 +225,7 @@ function topicForReply(db: Kysely<DB>, topicId: number) {
     .select([
       'topics.id', 'topics.category_id', 'topics.locked_at', 'topics.closed_at', 'topics.deleted_at', 'topics.reply_count', 'topics.slow_mode_seconds',
       'categories.read_access', 'categories.post_access', 'categories.approval_below_tl',
+      sql<Date | null>`(select c.entry_deadline from contests c where c.topic_id = topics.id)`.as('contest_deadline'),
     ])
     .where('topics.id', '=', topicId);
 }
@@ -230,8 +235,9 @@ function authorizeReply(viewer: Viewer, topic: Awaited<ReturnType<ReturnType<typ
   const state = topic && { ...topic, category: { read_access: topic.read_access, post_access: topic.post_access } };
   if (!state || state.deleted_at || !canReadTopic(viewer, state)) throw new NotFoundError();
   const silencedUntil = viewer.silenced_until;
+  if (isUnverified(viewer)) throw new ForbiddenError('verify.required');
   if (!canPost(viewer)) throw new ForbiddenError('errors.silenced', { until: silencedUntil?.toISOString() ?? '' });
-  if (!canReply(viewer, state)) throw new ForbiddenError(state.closed_at ? 'errors.closed' : 'errors.locked');
+  if (!canReply(viewer, state)) throw new ForbiddenError(state.closed_at ? 'errors.closed' : state.contest_deadline && !state.locked_at ? 'contests.entriesClosed' : 'errors.locked');
   return state;
 }
 

@@ -13,6 +13,12 @@ import { mailEn } from './mail.en.js';
 import { notificationsEn } from './notifications.en.js';
 import { searchEn } from './search.en.js';
 
+import { notifyMailEn } from './notifymail.en.js';
+import { verifyEn } from './verify.en.js';
+import { draftsEn } from './drafts.en.js';
+import { unreadEn } from './unread.en.js';
+import { liveEn } from './live.en.js';
+import { contestsEn } from './contests.en.js';
 /** English catalogue. Keys are the source of truth: ru.ts must provide every one of them. */
 export const en = {
   'site.tagline': 'Community',
@@ -380,6 +386,12 @@ export const en = {
   ...pollsEn,
   ...ideasEn,
   ...watchingEn,
+  ...notifyMailEn,
+  ...verifyEn,
+  ...draftsEn,
+  ...unreadEn,
+  ...liveEn,
+  ...contestsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

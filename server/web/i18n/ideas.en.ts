@@ -49,5 +49,7 @@ export const ideasEn = {
   'ideas.empty': 'No ideas here yet.',
   'notifications.kind.idea_status': 'The idea “{topic}” is now: {status}.',
   'audit.action.idea_status': 'Idea status changed',
+  'ideas.row.voteLabel': 'Vote for “{title}”',
+  'ideas.row.unvoteLabel': 'Take back your vote for “{title}”',
   'audit.action.idea_merge': 'Idea merged',
 } as const;

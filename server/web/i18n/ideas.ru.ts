@@ -53,5 +53,7 @@ export const ideasRu: Record<keyof typeof ideasEn, string> & Record<string, stri
   'ideas.empty': 'Идей пока нет.',
   'notifications.kind.idea_status': 'Идея «{topic}» получила статус: {status}.',
   'audit.action.idea_status': 'Изменён статус идеи',
+  'ideas.row.voteLabel': 'Проголосовать за «{title}»',
+  'ideas.row.unvoteLabel': 'Отозвать голос за «{title}»',
   'audit.action.idea_merge': 'Идея объединена',
 };

@@ -13,6 +13,12 @@ import { pinsRu } from './pins.ru.js';
 import { mailRu } from './mail.ru.js';
 import { notificationsRu } from './notifications.ru.js';
 import { searchRu } from './search.ru.js';
+import { contestsRu } from './contests.ru.js';
+import { liveRu } from './live.ru.js';
+import { unreadRu } from './unread.ru.js';
+import { draftsRu } from './drafts.ru.js';
+import { verifyRu } from './verify.ru.js';
+import { notifyMailRu } from './notifymail.ru.js';
 
 /** Russian catalogue: must provide every key of en.ts (checked by the type). */
 export const ru: Record<MessageKey, string> & Record<string, string> = {
@@ -394,4 +400,10 @@ export const ru: Record<MessageKey, string> & Record<string, string> = {
   ...pollsRu,
   ...ideasRu,
   ...watchingRu,
+  ...contestsRu,
+  ...liveRu,
+  ...unreadRu,
+  ...draftsRu,
+  ...verifyRu,
+  ...notifyMailRu,
 };

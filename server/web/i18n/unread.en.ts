@@ -1,0 +1,20 @@
+/** English messages for new and unread lists. */
+export const unreadEn = {
+  'unread.nav.unread': 'Unread',
+  'unread.nav.new': 'New',
+  'unread.lists': 'Your reading lists',
+  'unread.unread.title': 'Unread',
+  'unread.unread.lead': 'Topics you have opened that got replies since you last read them.',
+  'unread.unread.empty': 'You are all caught up: no unread replies in the topics you have opened.',
+  'unread.unread.dismiss': 'Mark all read',
+  'unread.new.title': 'New topics',
+  'unread.new.lead': 'Topics from the last {days} days that you have not opened yet.',
+  'unread.new.empty': 'No new topics: you have opened everything started lately.',
+  'unread.new.dismiss': 'Mark all as seen',
+  'unread.row.count_one': '{count} new',
+  'unread.row.count_other': '{count} new',
+  'unread.row.label_one': '{count} unread post: go to the first one',
+  'unread.row.label_other': '{count} unread posts: go to the first one',
+  'unread.row.new': 'New',
+  'unread.row.newLabel': 'New topic you have not opened yet',
+} as const;
