@@ -479,6 +479,19 @@ describe('service endpoints and errors', () => {
     }
   });
 
+  it('/readyz reports a database that fell behind the build (e.g. restored from an older backup)', async () => {
+    const last = await ctx.db.selectFrom('kysely_migration').selectAll().orderBy('name', 'desc').executeTakeFirstOrThrow();
+    await ctx.db.deleteFrom('kysely_migration').where('name', '=', last.name).execute();
+    try {
+      const behind = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+      expect(behind.statusCode).toBe(503);
+      expect(behind.json()).toEqual({ ok: false, reason: 'migrations pending' });
+    } finally {
+      await ctx.db.insertInto('kysely_migration').values(last).execute();
+    }
+    expect((await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
   it('shows the friendly HTML page for a 404, and just the fragment to htmx', async () => {
     const c = browser();
     const res = await c.get('/there/is/nothing/here');
