@@ -14,6 +14,12 @@ export interface SearchInput {
   userId?: number | null;
   /** Questions only: solved or unsolved. */
   status?: 'solved' | 'unsolved' | null;
+  /** Match topic titles only (the first post stands for its topic). */
+  titlesOnly?: boolean;
+  /** Posts written on or after this day (UTC, inclusive). */
+  from?: Date | null;
+  /** Posts written on or before this day (UTC, inclusive). */
+  to?: Date | null;
   sort: 'relevance' | 'newest';
   page: number;
 }
@@ -57,6 +63,10 @@ export async function search(db: Database, viewer: Viewer | null, input: SearchI
     input.userId ? sql`p.user_id = ${input.userId}` : sql`true`,
     input.status === 'solved' ? sql`c.kind = 'questions' and t.solved_post_id is not null` : sql`true`,
     input.status === 'unsolved' ? sql`c.kind = 'questions' and t.solved_post_id is null` : sql`true`,
+    // The first post's vector holds the title and the body; the title's own vector decides (rechecked on few rows).
+    input.titlesOnly ? sql`p.post_number = 1 and to_tsvector('russian'::regconfig, t.title) @@ query.q` : sql`true`,
+    input.from ? sql`p.created_at >= ${input.from}` : sql`true`,
+    input.to ? sql`p.created_at < ${new Date(input.to.getTime() + 86_400_000)}` : sql`true`,
   ];
   const order = input.sort === 'newest' ? sql`p.created_at desc, p.id desc` : sql`best.rank desc, p.created_at desc, p.id desc`;
   const { rows } = await sql<Row>`
