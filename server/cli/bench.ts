@@ -13,6 +13,7 @@ import { checkEncoding, openDatabase } from '../db/index.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { hashToken, randomToken } from '../lib/crypto.js';
 import { positiveInt, seedForum } from './seed-data.js';
+import { measureSearch, reportSearch } from './bench-search.js';
 
 // npm run bench -- [--posts N] [--duration S] [--connections C] [--database-url URL]
 // A benchmark, not a test: it prints figures and PASS/MISS for two targets, and exits 0 either way.
@@ -285,6 +286,8 @@ async function main(): Promise<void> {
     await measure(s, seconds, connections).then((row) => rows.push(row), (err: Error) => failures.push(err.message));
   }
   report(rows, failures);
+  process.stderr.write('measuring search…\n');
+  reportSearch(await measureSearch(appPort, seconds));
   console.log(`load average (1 min) at start ${load0.toFixed(1)}, at end ${os.loadavg()[0]!.toFixed(1)}; CPU ms/req is the server process's own CPU time per request`);
 }
 

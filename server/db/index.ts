@@ -57,7 +57,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   if (opts.dataDir) fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
-  const pglite = await PGlite.create(opts.dataDir ?? undefined, { extensions: { pg_trgm } });
+  // An explicit memory:// (not undefined): PGlite.create ignores its options when the first argument is undefined.
+  const pglite = await PGlite.create(opts.dataDir ?? 'memory://', { extensions: { pg_trgm } });
   // PGlite returns int8 as bigint-safe strings unless told otherwise; match pg's parser above.
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return { db, engine: 'pglite', close: () => db.destroy() };

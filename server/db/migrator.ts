@@ -31,8 +31,32 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** True when every migration on disk has been applied. */
+/** Names of the migrations this build ships: read once per process (the files do not change under a running build). */
+let shipped: Promise<string[]> | null = null;
+function shippedMigrations(): Promise<string[]> {
+  shipped ??= new FolderProvider().getMigrations().then(
+    (all) => Object.keys(all),
+    (err: unknown) => {
+      shipped = null;
+      throw err;
+    },
+  );
+  return shipped;
+}
+
+/**
+ * True when every migration this build ships has been applied. Load balancers call this often (/readyz), so it
+ * costs one small query: the file list is read once, and the applied list is asked for on every call, since a
+ * database restored from a backup can fall behind a running instance.
+ */
 export async function migrationsCurrent(db: Kysely<any>): Promise<boolean> {
-  const all = await createMigrator(db).getMigrations();
-  return all.every((m) => m.executedAt !== undefined);
+  const names = await shippedMigrations();
+  const rows: { name: string }[] = await db
+    .selectFrom('kysely_migration')
+    .select('name')
+    .execute()
+    // A database never migrated has no such table yet: not current (any other error means unreachable).
+    .catch((err: { code?: string }) => (err.code === '42P01' ? [] : Promise.reject(err)));
+  const applied = new Set(rows.map((r) => r.name));
+  return names.every((n) => applied.has(n));
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
 import type { Category, User } from '../../server/db/types.js';
 import { translator } from '../../server/web/i18n/index.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
@@ -482,6 +483,20 @@ describe('service endpoints and errors', () => {
       expect(res.json()).toEqual({ ok: true });
       expect(res.headers['cache-control']).toBe('no-store');
     }
+  });
+
+  it('/readyz reports a database that fell behind the build (e.g. restored from an older backup)', async () => {
+    const db = ctx.db as unknown as Kysely<any>; // Kysely's own bookkeeping table is not in the app's types
+    const last = await db.selectFrom('kysely_migration').selectAll().orderBy('name', 'desc').executeTakeFirstOrThrow();
+    await db.deleteFrom('kysely_migration').where('name', '=', last.name).execute();
+    try {
+      const behind = await ctx.app.inject({ method: 'GET', url: '/readyz' });
+      expect(behind.statusCode).toBe(503);
+      expect(behind.json()).toEqual({ ok: false, reason: 'migrations pending' });
+    } finally {
+      await db.insertInto('kysely_migration').values(last).execute();
+    }
+    expect((await ctx.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('shows the friendly HTML page for a 404, and just the fragment to htmx', async () => {

@@ -45,6 +45,19 @@ async function expectNoDrift() {
   expect(await countDrift(ctx.db)).toEqual({ topics: [], categories: [] });
 }
 
+/** Sets read marks: [user, topic, last read post number]. */
+async function setReads(marks: [User, number, number][]) {
+  for (const [u, topicId, n] of marks) {
+    await ctx.db
+      .insertInto('topic_reads')
+      .values({ user_id: u.id, topic_id: topicId, last_read_post_number: n })
+      .onConflict((oc) => oc.columns(['user_id', 'topic_id']).doUpdateSet({ last_read_post_number: n }))
+      .execute();
+  }
+}
+const readMark = async (u: User, topicId: number) =>
+  (await ctx.db.selectFrom('topic_reads').select('last_read_post_number').where('user_id', '=', u.id).where('topic_id', '=', topicId).executeTakeFirst())?.last_read_post_number ?? null;
+
 describe('lock, close, pin, slow mode', () => {
   it('are refused (404, nothing changes) to a guest, a member and a suspended moderator', async () => {
     const { topic } = await createTopic(ctx.db, author, cat);
@@ -210,6 +223,27 @@ describe('merge', () => {
     await expectNoDrift();
   });
 
+  it('carries read marks: each reader stops before the first post they had not read in either topic', async () => {
+    const src = await createTopic(ctx.db, author, cat);
+    const dst = await createTopic(ctx.db, member, cat);
+    const a1 = await createReply(ctx.db, member, src.topic.id);
+    await createReply(ctx.db, author, dst.topic.id);
+    await createReply(ctx.db, member, src.topic.id);
+    // New order: dst#1, src#1, a1, dst#2, src#3.
+    const both = await createUser(ctx.db);
+    const dstOnly = await createUser(ctx.db);
+    const srcOnly = await createUser(ctx.db);
+    const partial = await createUser(ctx.db);
+    await setReads([[both, src.topic.id, 3], [both, dst.topic.id, 2], [dstOnly, dst.topic.id, 2], [srcOnly, src.topic.id, 3], [partial, src.topic.id, 1], [partial, dst.topic.id, 2]]);
+    expect((await modClient.post(`/mod/t/${src.topic.id}/merge`, { into: String(dst.topic.id) })).statusCode).toBe(303);
+    expect(await readMark(both, dst.topic.id)).toBe(5);
+    expect(await readMark(dstOnly, dst.topic.id)).toBe(1); // the source's opening post (#2 now) is new to them
+    expect(await readMark(srcOnly, dst.topic.id)).toBeNull(); // never saw the target's opening post: nothing marked
+    expect(await readMark(partial, dst.topic.id)).toBe(2); // read src#1, not a1 (#3 now)
+    expect(await ctx.db.selectFrom('topic_reads').select('user_id').where('topic_id', '=', src.topic.id).execute()).toEqual([]);
+    expect((await numbering(dst.topic.id)).find((p) => p.post_number === 3)!.id).toBe(a1.id);
+  });
+
   it('the old address finds its target (through a chain), but not for someone who could not read the source', async () => {
     const a = await createTopic(ctx.db, author, cat);
     const b = await createTopic(ctx.db, author, cat);
@@ -256,6 +290,23 @@ describe('split', () => {
     expect(await topicRow(topic.id)).toMatchObject({ reply_count: 2, last_post_number: 3 });
     expect((await audit(topic.id, 'topic_split'))[0]!.details).toMatchObject({ from: topic.id, to: created.id, posts: 2 });
     await expectNoDrift();
+  });
+
+  it('carries read marks into both topics after a split', async () => {
+    const { topic } = await createTopic(ctx.db, author, cat);
+    const r = [];
+    for (let i = 0; i < 4; i++) r.push(await createReply(ctx.db, member, topic.id, `Reply ${i}`)); // #2..#5
+    const all = await createUser(ctx.db);
+    const upTo3 = await createUser(ctx.db);
+    await setReads([[all, topic.id, 5], [upTo3, topic.id, 3]]);
+    // #3 and #5 leave: the source becomes #1, #2 (was 2), #3 (was 4); the new topic #1 (was 3), #2 (was 5).
+    const res = await modClient.post(`/mod/t/${topic.id}/split`, { post_ids: [String(r[1]!.id), String(r[3]!.id)], title: 'Split with readers here' });
+    expect(res.statusCode).toBe(303);
+    const created = await ctx.db.selectFrom('topics').select('id').where('title', '=', 'Split with readers here').executeTakeFirstOrThrow();
+    expect(await readMark(all, topic.id)).toBe(3);
+    expect(await readMark(all, created.id)).toBe(2);
+    expect(await readMark(upTo3, topic.id)).toBe(2); // read old #2; old #4 (now #3) is unread
+    expect(await readMark(upTo3, created.id)).toBe(1); // read old #3 (now #1), not old #5
   });
 
   it('asks for confirmation before staff-only replies go into a public category (split and merge alike)', async () => {

@@ -26,6 +26,46 @@ async function renumber(trx: Trx, topicId: number, order: number[]): Promise<voi
   }
 }
 
+/** Where one post went: from (topic, number) to (topic, number). */
+interface Renumbered {
+  oldTopic: number;
+  oldNumber: number;
+  newTopic: number;
+  newNumber: number;
+}
+
+/**
+ * Carries read marks across a merge or split, so "unread" stays honest: in each resulting topic a reader's mark
+ * becomes the last post before the first one they had not read (by their marks in the topics the posts came from;
+ * no mark there means nothing read). A merge interleaves posts by time, so a reader of only one topic meets the
+ * other's posts as unread at their place. Four array parameters whatever the topic's size. The marks of topics
+ * that end up empty (a merged source) are removed.
+ */
+async function remapReads(trx: Trx, moves: Renumbered[], emptied: number[] = []): Promise<void> {
+  if (moves.length) {
+    const col = (k: keyof Renumbered) => moves.map((m) => m[k]);
+    await sql`
+      with m(old_topic, old_n, new_topic, new_n) as (
+        select * from unnest(${col('oldTopic')}::int[], ${col('oldNumber')}::int[], ${col('newTopic')}::int[], ${col('newNumber')}::int[])),
+      r as (select user_id, topic_id, last_read_post_number as mark from topic_reads where topic_id in (select distinct old_topic from m)),
+      pairs as (select distinct r.user_id, m.new_topic from r join m on m.old_topic = r.topic_id),
+      firsts as (
+        select p.user_id, p.new_topic, min(m.new_n) filter (where m.old_n > coalesce(r.mark, 0)) as first_unread
+          from pairs p
+          join m on m.new_topic = p.new_topic
+          left join r on r.user_id = p.user_id and r.topic_id = m.old_topic
+         group by p.user_id, p.new_topic)
+      insert into topic_reads (user_id, topic_id, last_read_post_number, updated_at)
+      select f.user_id, f.new_topic,
+             coalesce(f.first_unread - 1, (select max(new_n) from m where m.new_topic = f.new_topic)), now()
+        from firsts f
+       -- Nothing read there yet: no mark (a mark means "opened", which the unread lists rely on).
+       where coalesce(f.first_unread - 1, 1) > 0
+      on conflict (user_id, topic_id) do update set last_read_post_number = excluded.last_read_post_number`.execute(trx);
+  }
+  if (emptied.length) await trx.deleteFrom('topic_reads').where('topic_id', 'in', emptied).execute();
+}
+
 /** Recomputes a topic's counters from its posts (reply count, last post number, time and author). */
 async function refreshTopicCounters(trx: Trx, topicId: number): Promise<void> {
   await sql`
@@ -78,6 +118,8 @@ export async function mergeTopics(db: Database, actor: Viewer, sourceId: number,
     const liveMoved = moved.filter((p) => !p.deleted_at).length;
 
     await renumber(trx, target.id, order);
+    const was = new Map(posts.map((p) => [p.id, p]));
+    await remapReads(trx, order.map((id, i) => ({ oldTopic: was.get(id)!.topic_id, oldNumber: was.get(id)!.post_number, newTopic: target.id, newNumber: i + 1 })), [source.id]);
     await refreshTopicCounters(trx, target.id);
     await trx
       .updateTable('topics')
@@ -164,8 +206,12 @@ export async function splitTopic(db: Database, actor: Viewer, topicId: number, i
       .returning(['id', 'slug'])
       .executeTakeFirstOrThrow();
     await renumber(trx, created.id, chosen.map((p) => p.id));
-    const remaining = await trx.selectFrom('posts').select('id').where('topic_id', '=', source.id).orderBy('post_number').execute();
+    const remaining = await trx.selectFrom('posts').select(['id', 'post_number']).where('topic_id', '=', source.id).orderBy('post_number').execute();
     await renumber(trx, source.id, remaining.map((p) => p.id));
+    await remapReads(trx, [
+      ...chosen.map((p, i) => ({ oldTopic: source.id, oldNumber: p.post_number, newTopic: created.id, newNumber: i + 1 })),
+      ...remaining.map((p, i) => ({ oldTopic: source.id, oldNumber: p.post_number, newTopic: source.id, newNumber: i + 1 })),
+    ]);
     await refreshTopicCounters(trx, source.id);
 
     await trx.updateTable('categories').set({ post_count: sql`post_count - ${chosen.length}` }).where('id', '=', source.category_id).execute();

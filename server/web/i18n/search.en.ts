@@ -23,4 +23,13 @@ export const searchEn = {
   'search.inReply': 'reply #{number}',
   'search.noSuchCategory': 'There is no such category.',
   'search.noSuchUser': 'There is no member with that username.',
+  'search.titlesOnly': 'Search titles only',
+  'search.from': 'From',
+  'search.to': 'To',
+  'search.badDay': 'Enter a date as YYYY-MM-DD.',
+  'search.badRange': 'The end date is before the start date.',
+  'search.similar': 'Topics with similar titles',
+  'search.suggestions': 'Suggested topics',
+  'search.suggestNone': 'No topic titles match yet — press Enter to search everything.',
+  'search.suggestAll': 'All results for “{q}”',
 } as const;

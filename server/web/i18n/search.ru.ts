@@ -25,4 +25,13 @@ export const searchRu: Record<keyof typeof searchEn, string> & Record<string, st
   'search.inReply': 'ответ №{number}',
   'search.noSuchCategory': 'Такого раздела нет.',
   'search.noSuchUser': 'Участника с таким именем нет.',
+  'search.titlesOnly': 'Искать только в заголовках',
+  'search.from': 'С',
+  'search.to': 'По',
+  'search.badDay': 'Укажите дату в виде ГГГГ-ММ-ДД.',
+  'search.badRange': 'Дата окончания раньше даты начала.',
+  'search.similar': 'Темы с похожими названиями',
+  'search.suggestions': 'Подходящие темы',
+  'search.suggestNone': 'Пока нет тем с таким названием — нажмите Enter, чтобы искать везде.',
+  'search.suggestAll': 'Все результаты по запросу «{q}»',
 };
