@@ -68,7 +68,8 @@ export const BUILTIN_BADGES: readonly BuiltinBadge[] = [
     rule: (scope) => sql`
       select p.user_id, min(p.id) as post_id
       from (select r.post_id from reactions r join posts p2 on p2.id = r.post_id
-            where ${scope('p2.user_id')} and r.user_id <> p2.user_id
+            -- Only posts whose kept counts reach the threshold (served by the posts_popular partial index, 0024).
+            where ${scope('p2.user_id')} and r.user_id <> p2.user_id and reaction_total(p2.reaction_counts) >= ${sql.lit(THRESHOLDS.popularPost)}
             group by r.post_id having count(distinct r.user_id) >= ${sql.lit(THRESHOLDS.popularPost)}) hot
       join posts p on p.id = hot.post_id join topics t on t.id = p.topic_id
       where ${LIVE}
