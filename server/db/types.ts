@@ -100,6 +100,8 @@ export interface TopicsTable {
   slow_mode_seconds: Generated<number>;
   /** Set when merged into another topic: the old URL redirects there. */
   merged_into_id: number | null;
+  /** Set while the opening post is hidden: out of lists, search and digests for all but staff (migration 0025). */
+  unlisted_at: NullableTimestamp;
   /** A global pin shows on the home page and every category too; a pin may end by itself (0018_pins). */
   pinned_globally: Generated<boolean>;
   pinned_until: NullableTimestamp;

@@ -94,6 +94,14 @@ export function canReadTopic(viewer: MaybeViewer, topic: TopicState): boolean {
   return !topic.deleted_at || isStaff(viewer);
 }
 
+/**
+ * Whether unlisted topics (the opening post hidden by moderation) appear in this viewer's lists, search and digests:
+ * staff only, so they can review them. Their address still opens for whoever may read the topic.
+ */
+export function canSeeUnlisted(viewer: MaybeViewer, now = new Date()): boolean {
+  return isStaff(viewer, now);
+}
+
 export function canReply(viewer: MaybeViewer, topic: TopicState, now = new Date()): boolean {
   if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at || topic.closed_at) return false;
   // A contest stops taking entries by itself at its deadline; staff may still post (results, notes).

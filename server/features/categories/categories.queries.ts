@@ -17,7 +17,7 @@ export function arrangeTree<T extends Pick<Category, 'id' | 'parent_id'>>(rows: 
 export async function listVisibleCategories(db: Database, viewer: Viewer | null) {
   const rows = await db
     .selectFrom('categories')
-    .leftJoin('topics', (j) => j.onRef('topics.id', '=', 'categories.last_topic_id').on('topics.deleted_at', 'is', null))
+    .leftJoin('topics', (j) => j.onRef('topics.id', '=', 'categories.last_topic_id').on('topics.deleted_at', 'is', null).on('topics.unlisted_at', 'is', null))
     .selectAll('categories')
     .select(['topics.title as last_topic_title', 'topics.slug as last_topic_slug'])
     .where('categories.read_access', 'in', readAccessFor(viewer))

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { reconcilePostReputation, type Trx } from '../reputation/ledger.js';
 import { recordAction } from './audit.js';
 import { notify } from '../notifications/notifications.service.js';
+import { refreshCategoryLatest } from './topic-tools.service.js';
 
 /**
  * Hiding and restoring posts. Both take the caller's transaction: the flag queue hides a post in the same
@@ -21,15 +22,30 @@ export interface HideInput {
   details?: Record<string, unknown>;
 }
 
+/**
+ * A topic whose opening post is hidden is unlisted (its title may be the spam or the insult): out of every list,
+ * search and digest for all but staff, and no longer its category's latest topic; its address still opens.
+ */
+async function setTopicListed(trx: Trx, topicId: number, listed: boolean): Promise<void> {
+  const topic = await trx
+    .updateTable('topics')
+    .set({ unlisted_at: listed ? null : sql`now()` })
+    .where('id', '=', topicId)
+    .returning('category_id')
+    .executeTakeFirst();
+  if (topic) await refreshCategoryLatest(trx, topic.category_id);
+}
+
 /** Hides a live post; returns false (and records nothing) when it is already hidden or deleted. */
 export async function hidePost(trx: Trx, input: HideInput): Promise<boolean> {
-  const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'user_id', 'hidden_at', 'deleted_at']).where('id', '=', input.postId).forUpdate().executeTakeFirst();
+  const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'user_id', 'post_number', 'hidden_at', 'deleted_at']).where('id', '=', input.postId).forUpdate().executeTakeFirst();
   if (!post || post.hidden_at || post.deleted_at) return false;
   await trx
     .updateTable('posts')
     .set({ hidden_at: sql`now()`, hidden_reason: input.reason.slice(0, 500), hidden_by_id: input.actorId })
     .where('id', '=', post.id)
     .execute();
+  if (post.post_number === 1) await setTopicListed(trx, post.topic_id, false);
   await reconcilePostReputation(trx, post.id);
   await notify(trx, { userId: post.user_id, kind: 'post_hidden', actorId: input.actorId, topicId: post.topic_id, postId: post.id, data: { reason: input.reason.slice(0, 500) } });
   if (input.action !== 'flag_agree') {
@@ -48,9 +64,10 @@ export async function hidePost(trx: Trx, input: HideInput): Promise<boolean> {
 
 /** Shows a hidden post again; returns false when it is not hidden. */
 export async function unhidePost(trx: Trx, input: { postId: number; actorId: number; reason?: string; record?: boolean }): Promise<boolean> {
-  const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'user_id', 'hidden_at', 'hidden_reason']).where('id', '=', input.postId).forUpdate().executeTakeFirst();
+  const post = await trx.selectFrom('posts').select(['id', 'topic_id', 'user_id', 'post_number', 'hidden_at', 'hidden_reason']).where('id', '=', input.postId).forUpdate().executeTakeFirst();
   if (!post || !post.hidden_at) return false;
   await trx.updateTable('posts').set({ hidden_at: null, hidden_reason: null, hidden_by_id: null }).where('id', '=', post.id).execute();
+  if (post.post_number === 1) await setTopicListed(trx, post.topic_id, true);
   await reconcilePostReputation(trx, post.id);
   await notify(trx, { userId: post.user_id, kind: 'post_restored', actorId: input.actorId, topicId: post.topic_id, postId: post.id });
   if (input.record !== false) {

@@ -49,6 +49,7 @@ export async function refreshCategoryLatest(trx: Trx, categoryId: number): Promi
     .select(['id', 'last_posted_at'])
     .where('category_id', '=', categoryId)
     .where('deleted_at', 'is', null)
+    .where('unlisted_at', 'is', null)
     .orderBy('last_posted_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)

@@ -180,7 +180,7 @@ export async function listDigestTopics(trx: Trx, userId: number, access: ReadAcc
       join categories c on c.id = t.category_id
       join posts po on po.topic_id = t.id
       left join topic_reads r on r.topic_id = t.id and r.user_id = ${userId}
-     where t.deleted_at is null and t.merged_into_id is null
+     where t.deleted_at is null and t.merged_into_id is null and t.unlisted_at is null
        and c.read_access in (${sql.join(access)})
        and t.last_posted_at > ${since}
        and po.created_at > ${since} and po.deleted_at is null and po.hidden_at is null and po.user_id <> ${userId}

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { readAccessFor, type Viewer } from '../../policy/index.js';
+import { canSeeUnlisted, readAccessFor, type Viewer } from '../../policy/index.js';
 import { HEADLINE_OPTIONS, MARK_END, MARK_START, snippetHtml } from './highlight.js';
 
 export const RESULTS_PER_PAGE = 20;
@@ -69,6 +69,7 @@ export async function search(db: Database, viewer: Viewer | null, input: SearchI
     sql`p.deleted_at is null`,
     sql`p.hidden_at is null`,
     sql`t.deleted_at is null`,
+    canSeeUnlisted(viewer) ? sql`true` : sql`t.unlisted_at is null`,
     sql`c.read_access in (${sql.join(access)})`,
     input.categoryId ? sql`(c.id = ${input.categoryId} or c.parent_id = ${input.categoryId})` : sql`true`,
     input.userId ? sql`p.user_id = ${input.userId}` : sql`true`,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { readAccessFor, type Viewer } from '../../policy/index.js';
+import { canSeeUnlisted, readAccessFor, type Viewer } from '../../policy/index.js';
 
 /** A topic offered while typing or as a "did you mean" for a query that found little. */
 export interface TitleSuggestion {
@@ -25,12 +25,13 @@ export function prefixQuery(q: string): string | null {
 
 /** Columns and visibility shared by both suggestion queries: live topics in categories the viewer may read. */
 function visibleTitles(db: Database, viewer: Viewer | null) {
-  return db
+  const q = db
     .selectFrom('topics as t')
     .innerJoin('categories as c', 'c.id', 't.category_id')
     .select(['t.id', 't.title', 't.slug', 'c.name as category_name', 'c.slug as category_slug', 'c.color as category_color'])
     .where('t.deleted_at', 'is', null)
     .where('c.read_access', 'in', readAccessFor(viewer));
+  return canSeeUnlisted(viewer) ? q : q.where('t.unlisted_at', 'is', null);
 }
 
 /**

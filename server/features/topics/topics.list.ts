@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type { Cursor } from '../../lib/cursor.js';
-import { readAccessFor, type Viewer } from '../../policy/index.js';
+import { canSeeUnlisted, readAccessFor, type Viewer } from '../../policy/index.js';
 import { readStateColumns } from '../unread/unread.rows.js';
 
 export const TOPICS_PER_PAGE = 30;
@@ -11,7 +11,7 @@ export const TOPICS_PER_PAGE = 30;
  * (category kind `ideas`) also show the idea's status and vote count.
  */
 export function topicRows(db: Database, viewer: Viewer | null) {
-  return db
+  const q = db
     .selectFrom('topics')
     .innerJoin('categories', 'categories.id', 'topics.category_id')
     .innerJoin('users as author', 'author.id', 'topics.user_id')
@@ -23,12 +23,14 @@ export function topicRows(db: Database, viewer: Viewer | null) {
       'topics.id', 'topics.title', 'topics.slug', 'topics.pinned_at', 'topics.locked_at', 'topics.reply_count', 'topics.view_count',
       'topics.last_posted_at', 'topics.created_at', 'topics.solved_post_id', 'author.username as author_username', 'author.display_name as author_display_name',
       'last.username as last_username', 'categories.name as category_name', 'categories.slug as category_slug', 'categories.color as category_color',
-      'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count', 'topics.pinned_globally', 'topics.pinned_until',
+      'categories.kind as category_kind', 'topics.idea_status', 'topics.vote_count', 'topics.pinned_globally', 'topics.pinned_until', 'topics.unlisted_at',
     ])
     // The viewer's read state (unread count, "new" mark) in the same query; constants for guests.
     .select(readStateColumns(viewer))
     .where('topics.deleted_at', 'is', null)
     .where('categories.read_access', 'in', readAccessFor(viewer));
+  // A topic whose opening post is hidden stays out of everyone's lists but staff's (they see it labelled).
+  return canSeeUnlisted(viewer) ? q : q.where('topics.unlisted_at', 'is', null);
 }
 
 export type TopicRow = Awaited<ReturnType<ReturnType<typeof topicRows>['execute']>>[number];

@@ -182,4 +182,5 @@ export const modToolsEn = {
   'audit.action.category_create': 'Category created',
   'audit.action.category_update': 'Category changed',
   'audit.action.category_delete': 'Category deleted',
+  'mod.unlisted': 'Hidden from members',
 } as const;

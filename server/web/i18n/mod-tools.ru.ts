@@ -187,4 +187,5 @@ export const modToolsRu: Record<keyof typeof modToolsEn, string> & Record<string
   'audit.action.category_create': 'Создан раздел',
   'audit.action.category_update': 'Изменён раздел',
   'audit.action.category_delete': 'Удалён раздел',
+  'mod.unlisted': 'Скрыта от участников',
 };
