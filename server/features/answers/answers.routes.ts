@@ -12,6 +12,9 @@ import { AnswerParams, QuestionListParams, QuestionListQuery } from './answers.s
 import * as service from './answers.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
 
+/** The badges an accepted answer can earn its author. */
+const ANSWER_BADGES = ['first_accepted', 'helpful', 'expert'];
+
 type Found = NonNullable<Awaited<ReturnType<typeof findPostForViewer>>>;
 
 const ACTIONS: { path: string; allowed: (viewer: Viewer | null, found: Found) => boolean; run: (db: FastifyInstance['db'], viewer: Viewer, postId: number) => Promise<void> }[] = [
@@ -40,7 +43,7 @@ export default async function answersRoutes(fastify: FastifyInstance): Promise<v
       const viewer = request.viewer;
       if (!viewer || !action.allowed(viewer, found)) throw new ForbiddenError(FORBIDDEN_KEY[action.path as keyof typeof FORBIDDEN_KEY]);
       await action.run(db, viewer, found.post.id);
-      await awardAfterCommit(db, [found.post.user_id], request.log);
+      await awardAfterCommit(db, [found.post.user_id], request.log, ANSWER_BADGES);
       if (isHtmx(request)) return reply.header('HX-Refresh', 'true').code(204).send();
       return reply.redirect(topicUrl(found.topic, pageOf(found.post.post_number), found.post.id), 303);
     });

@@ -51,14 +51,16 @@ async function award(db: Database, scopeFor: (badge: BuiltinBadge) => Scope | nu
 /**
  * Awards the built-in badges the given users have earned (call after commit; see award()). Two statements whatever
  * the number of users: which built-in badges they already hold, then one insert whose rules run only for the users
- * still missing each badge — so the common case (a regular who holds the easy badges) skips most rules.
+ * still missing each badge — so the common case (a regular who holds the easy badges) skips most rules. `only`
+ * limits the rules to the badges the triggering action can earn (a reaction cannot make anyone Welcoming).
  */
-export async function awardBadgesFor(db: Database, userIds: readonly number[]): Promise<Grant[]> {
+export async function awardBadgesFor(db: Database, userIds: readonly number[], only?: readonly string[]): Promise<Grant[]> {
   const ids = [...new Set(userIds.filter((id) => Number.isInteger(id) && id > 0))].sort((a, b) => a - b);
   if (!ids.length) return [];
   const held = await q.listHeldBuiltinKeys(db, ids);
   const has = new Set(held.map((h) => `${h.user_id}:${h.key}`));
   return award(db, (badge) => {
+    if (only && !only.includes(badge.key)) return null;
     const missing = ids.filter((id) => !has.has(`${id}:${badge.key}`));
     return missing.length ? (column) => sql`${sql.ref(column)} in (${sql.join(missing)})` : null;
   });
@@ -86,11 +88,12 @@ export async function awardAllBadges(db: Database): Promise<Grant[]> {
 
 /**
  * awardBadgesFor for route handlers, after their service call has returned: the work is committed, so a failure
- * here must not turn the user's successful action into an error page — it is logged, and the sweep catches up.
+ * here must not turn the user's successful action into an error page — it is logged, and the sweep catches up
+ * (which also awards whatever `only` left out).
  */
-export async function awardAfterCommit(db: Database, userIds: readonly number[], log: FastifyBaseLogger): Promise<void> {
+export async function awardAfterCommit(db: Database, userIds: readonly number[], log: FastifyBaseLogger, only?: readonly string[]): Promise<void> {
   try {
-    await awardBadgesFor(db, userIds);
+    await awardBadgesFor(db, userIds, only);
   } catch (err) {
     log.warn({ err }, 'awarding badges failed; the periodic sweep will catch up');
   }

@@ -12,6 +12,9 @@ import { ReactionBody, ReactionParams } from './reactions.schemas.js';
 import * as service from './reactions.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
 
+/** The badges a reaction can earn its post's author. */
+const REACTION_BADGES = ['first_reaction', 'popular_post'];
+
 type Found = NonNullable<Awaited<ReturnType<typeof findPostForViewer>>>;
 
 export default async function reactionsRoutes(fastify: FastifyInstance): Promise<void> {
@@ -51,7 +54,8 @@ export default async function reactionsRoutes(fastify: FastifyInstance): Promise
     if (!reaction) throw new BadInputError('unknown reaction');
     try {
       const { counts } = await service.toggleReaction(db, viewer, post.id, reaction, dailyReactionLimit(settings, viewer.trust_level));
-      await awardAfterCommit(db, [post.user_id], request.log);
+      // Only what a reaction can earn: on a large forum every other rule would cost a scan of the author's posts.
+      await awardAfterCommit(db, [post.user_id], request.log, REACTION_BADGES);
       if (!isHtmx(request)) return reply.redirect(postUrl(found), 303);
       return renderBar(request, reply, found, settings, { counts });
     } catch (err) {
