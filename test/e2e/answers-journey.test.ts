@@ -1,60 +1,20 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../server/web/i18n/en.js';
-import { createTestApp, type TestContext } from '../helpers/app.js';
-import { browserTestsEnabled, contextOptions, launchChromium, type PageProblems, screenshot, watchPage } from '../helpers/browser.js';
-import { DEFAULT_PASSWORD } from '../helpers/client.js';
+import { browserTestsEnabled, screenshot } from '../helpers/browser.js';
+import { useJourney } from '../helpers/journey.js';
 import { createCategory, createUser } from '../helpers/factories.js';
 
 const enabled = browserTestsEnabled();
 const t = (key: keyof typeof en) => en[key];
 
 describe.skipIf(!enabled)('questions and answers in headless Chromium', () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let baseURL: string;
-  let launchError: unknown = null;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      launchError = err;
-      return;
-    }
-    ctx = await createTestApp();
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await ctx?.close();
-  });
-
-  /** A separate browser (its own cookies) signed in as the given user. */
-  async function as(username: string): Promise<{ page: Page; problems: PageProblems }> {
-    if (launchError) throw launchError;
-    const context = await browser.newContext({ ...contextOptions({ locale: 'en' }), baseURL });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    const problems = await watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel(t('login.login')).fill(username);
-    await page.getByLabel(t('login.password'), { exact: true }).fill(DEFAULT_PASSWORD);
-    await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.getByRole('button', { name: t('login.submit'), exact: true }).click()]);
-    return { page, problems };
-  }
+  const journey = useJourney();
+  const as = (username: string) => journey.as(username);
 
   it('a member asks, another answers, the asker accepts: reputation and a badge appear on the answerer’s profile', { timeout: 120_000 }, async () => {
-    if (launchError) throw launchError;
-    const category = await createCategory(ctx.db, { name: 'Support questions', kind: 'questions' });
-    await createUser(ctx.db, { username: 'asker_olga' });
-    await createUser(ctx.db, { username: 'helper_ivan' });
+    const category = await createCategory(journey.ctx.db, { name: 'Support questions', kind: 'questions' });
+    await createUser(journey.ctx.db, { username: 'asker_olga' });
+    await createUser(journey.ctx.db, { username: 'helper_ivan' });
 
     // 1. Olga asks a question.
     const olga = await as('asker_olga');

@@ -1,61 +1,27 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../server/db/types.js';
 import { en } from '../../server/web/i18n/en.js';
-import { createTestApp, type TestContext } from '../helpers/app.js';
-import { browserTestsEnabled, contextOptions, launchChromium, type PageProblems, screenshot, watchPage } from '../helpers/browser.js';
-import { DEFAULT_PASSWORD } from '../helpers/client.js';
+import { browserTestsEnabled, screenshot } from '../helpers/browser.js';
+import { useJourney } from '../helpers/journey.js';
 import { createCategory, createTopic, createUser } from '../helpers/factories.js';
 
 const enabled = browserTestsEnabled();
 
 describe.skipIf(!enabled)('drafts in headless Chromium', () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let baseURL: string;
+  const journey = useJourney();
   let member: User;
-  const contexts: BrowserContext[] = [];
-  let launchError: unknown = null;
 
   beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      launchError = err;
-      return;
-    }
-    ctx = await createTestApp();
-    member = await createUser(ctx.db, { trust_level: 2, created_at: new Date(Date.now() - 60 * 86400_000) });
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+    member = await createUser(journey.ctx.db, { trust_level: 2, created_at: new Date(Date.now() - 60 * 86400_000) });
   });
 
-  afterAll(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await ctx?.close();
-  });
+  const open = () => journey.as(member.username);
 
-  async function open(): Promise<{ page: Page; problems: PageProblems }> {
-    if (launchError) throw launchError;
-    const context = await browser.newContext({ ...contextOptions({ locale: 'en' }), baseURL });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    const problems = await watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel(en['login.login']).fill(member.username);
-    await page.getByLabel(en['login.password'], { exact: true }).fill(DEFAULT_PASSWORD);
-    await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.getByRole('button', { name: en['login.submit'], exact: true }).click()]);
-    return { page, problems };
-  }
-
-  const draftOf = (key: string) => ctx.db.selectFrom('drafts').selectAll().where('user_id', '=', member.id).where('key', '=', key).executeTakeFirst();
+  const draftOf = (key: string) => journey.ctx.db.selectFrom('drafts').selectAll().where('user_id', '=', member.id).where('key', '=', key).executeTakeFirst();
 
   it('saves a reply while typing, restores it after a reload, and forgets it once the reply is posted', { timeout: 60_000 }, async () => {
-    const author = await createUser(ctx.db);
-    const { topic } = await createTopic(ctx.db, author, await createCategory(ctx.db));
+    const author = await createUser(journey.ctx.db);
+    const { topic } = await createTopic(journey.ctx.db, author, await createCategory(journey.ctx.db));
     const { page, problems } = await open();
     await page.goto(`/t/${topic.id}`);
     const box = page.locator('#reply-form').getByRole('textbox', { name: en['topic.replyTitle'] });

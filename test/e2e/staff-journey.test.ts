@@ -1,59 +1,29 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import * as contests from '../../server/features/contests/contests.service.js';
 import { publishDue } from '../../server/features/scheduled/scheduled.service.js';
 import { en } from '../../server/web/i18n/en.js';
-import { createTestApp, type TestContext } from '../helpers/app.js';
-import { browserTestsEnabled, contextOptions, launchChromium, type PageProblems, screenshotVariants, watchPage } from '../helpers/browser.js';
-import { DEFAULT_PASSWORD } from '../helpers/client.js';
+import { browserTestsEnabled, screenshotVariants } from '../helpers/browser.js';
+import { useJourney } from '../helpers/journey.js';
 import { asViewer, createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 
 const enabled = browserTestsEnabled();
 const t = (key: keyof typeof en) => en[key];
 
 describe.skipIf(!enabled)('staff tools in headless Chromium', () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let baseURL: string;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-    ctx = await createTestApp();
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await ctx?.close();
-  });
-
-  async function as(username: string): Promise<{ page: Page; problems: PageProblems }> {
-    const context = await browser.newContext({ ...contextOptions({ locale: 'en' }), baseURL, bypassCSP: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    const problems = await watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel(t('login.login')).fill(username);
-    await page.getByLabel(t('login.password'), { exact: true }).fill(DEFAULT_PASSWORD);
-    await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.getByRole('button', { name: t('login.submit'), exact: true }).click()]);
-    return { page, problems };
-  }
+  const journey = useJourney();
+  const as = (username: string) => journey.as(username);
 
   async function shots(page: Page, name: string) {
     expect(await screenshotVariants(page, name, ['light', 'dark', 'phone'])).toEqual([]);
   }
 
   it('a scheduled announcement publishes pinned; a member sees it on top and hides it; an idea vote from the board is answered with "planned"', { timeout: 180_000 }, async () => {
-    const news = await createCategory(ctx.db, { name: 'News' });
-    const ideas = await createCategory(ctx.db, { name: 'Ideas', kind: 'ideas' });
-    await createUser(ctx.db, { username: 'staff_anna', role: 'staff' });
-    const member = await createUser(ctx.db, { username: 'member_petr' });
-    const { topic: idea } = await createTopic(ctx.db, await createUser(ctx.db), ideas, { title: 'Dark theme for the desktop app' });
+    const news = await createCategory(journey.ctx.db, { name: 'News' });
+    const ideas = await createCategory(journey.ctx.db, { name: 'Ideas', kind: 'ideas' });
+    await createUser(journey.ctx.db, { username: 'staff_anna', role: 'staff' });
+    const member = await createUser(journey.ctx.db, { username: 'member_petr' });
+    const { topic: idea } = await createTopic(journey.ctx.db, await createUser(journey.ctx.db), ideas, { title: 'Dark theme for the desktop app' });
 
     // 1. Staff schedule a pinned announcement.
     const staff = await as('staff_anna');
@@ -65,8 +35,8 @@ describe.skipIf(!enabled)('staff tools in headless Chromium', () => {
     await staff.page.getByLabel(t('scheduled.pin')).check();
     await Promise.all([staff.page.waitForURL((u) => u.pathname === '/mod/scheduled'), staff.page.getByRole('button', { name: t('scheduled.schedule') }).click()]);
     // 2. Its time comes: the job publishes it.
-    await ctx.db.updateTable('scheduled_topics').set({ publish_at: new Date(Date.now() - 1000) }).execute();
-    const [topicId] = await publishDue(ctx.db);
+    await journey.ctx.db.updateTable('scheduled_topics').set({ publish_at: new Date(Date.now() - 1000) }).execute();
+    const [topicId] = await publishDue(journey.ctx.db);
     expect(topicId).toBeGreaterThan(0);
     // Staff raise the pin to everyone.
     await staff.page.goto(`/t/${topicId}/pin`);
@@ -102,10 +72,10 @@ describe.skipIf(!enabled)('staff tools in headless Chromium', () => {
   });
 
   it('a contest: staff start it, members enter, entries close, staff mark winners; the panel and the list show it', { timeout: 180_000 }, async () => {
-    const talk = await createCategory(ctx.db, { name: 'Community' });
-    const staffUser = await createUser(ctx.db, { username: 'staff_boris', role: 'staff' });
-    const entrants = await Promise.all(['ola', 'ivan', 'masha'].map((n) => createUser(ctx.db, { username: `photo_${n}` })));
-    const { topic } = await createTopic(ctx.db, staffUser, talk, { title: 'Photo contest: the app in the wild', body: '**Rules:** one photo per member. Deadline is in the panel.' });
+    const talk = await createCategory(journey.ctx.db, { name: 'Community' });
+    const staffUser = await createUser(journey.ctx.db, { username: 'staff_boris', role: 'staff' });
+    const entrants = await Promise.all(['ola', 'ivan', 'masha'].map((n) => createUser(journey.ctx.db, { username: `photo_${n}` })));
+    const { topic } = await createTopic(journey.ctx.db, staffUser, talk, { title: 'Photo contest: the app in the wild', body: '**Rules:** one photo per member. Deadline is in the panel.' });
 
     const staff = await as('staff_boris');
     await staff.page.goto(`/t/${topic.id}`);
@@ -115,13 +85,13 @@ describe.skipIf(!enabled)('staff tools in headless Chromium', () => {
     await shots(staff.page, 'contest-new');
     await Promise.all([staff.page.waitForURL((u) => u.pathname === `/t/${topic.id}/${topic.slug}`), staff.page.getByRole('button', { name: t('contests.new.submit') }).click()]);
     await staff.page.locator('#contest.is-open').waitFor();
-    for (const u of entrants) await createReply(ctx.db, u, topic.id, `My photo, by ${u.username}: the app on a mountain top at sunrise.`);
+    for (const u of entrants) await createReply(journey.ctx.db, u, topic.id, `My photo, by ${u.username}: the app on a mountain top at sunrise.`);
     await staff.page.reload();
     await shots(staff.page, 'contest-open');
 
     // Entries close (time moves on); staff mark winners from the ranking.
-    await ctx.db.updateTable('posts').set({ created_at: new Date(Date.now() - 3600_000) }).where('topic_id', '=', topic.id).execute();
-    await ctx.db.updateTable('contests').set({ entry_deadline: new Date(Date.now() - 60_000) }).where('topic_id', '=', topic.id).execute();
+    await journey.ctx.db.updateTable('posts').set({ created_at: new Date(Date.now() - 3600_000) }).where('topic_id', '=', topic.id).execute();
+    await journey.ctx.db.updateTable('contests').set({ entry_deadline: new Date(Date.now() - 60_000) }).where('topic_id', '=', topic.id).execute();
     await staff.page.goto(`/t/${topic.id}/contest/winners`);
     await shots(staff.page, 'contest-winners-form');
     await Promise.all([staff.page.waitForURL((u) => u.pathname === `/t/${topic.id}/${topic.slug}`), staff.page.getByRole('button', { name: t('contests.winners.submit') }).click()]);
@@ -130,7 +100,7 @@ describe.skipIf(!enabled)('staff tools in headless Chromium', () => {
     await shots(staff.page, 'contest-finished');
     await staff.page.goto('/');
     expect(await staff.page.locator(`#topic-${topic.id} .contest-label`).textContent()).toContain(t('contests.label.finished'));
-    await expect(contests.finishContest(ctx.db, asViewer(staffUser), { id: topic.id, category: { read_access: 'everyone', post_access: 'members' }, deleted_at: null, locked_at: null, reply_count: 3 }, [{ postId: 1, place: 1 }])).rejects.toMatchObject({ messageKey: 'contests.alreadyFinished' });
+    await expect(contests.finishContest(journey.ctx.db, asViewer(staffUser), { id: topic.id, category: { read_access: 'everyone', post_access: 'members' }, deleted_at: null, locked_at: null, reply_count: 3 }, [{ postId: 1, place: 1 }])).rejects.toMatchObject({ messageKey: 'contests.alreadyFinished' });
     expect(staff.problems.take()).toEqual([]);
   });
 });

@@ -1,10 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { en } from '../../server/web/i18n/en.js';
-import { createTestApp, type TestContext } from '../helpers/app.js';
-import { browserTestsEnabled, contextOptions, launchChromium, type PageProblems, screenshotVariants, watchPage } from '../helpers/browser.js';
-import { DEFAULT_PASSWORD } from '../helpers/client.js';
+import { browserTestsEnabled, screenshotVariants } from '../helpers/browser.js';
+import { useJourney } from '../helpers/journey.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 
 const enabled = browserTestsEnabled();
@@ -12,56 +9,19 @@ const t = (key: keyof typeof en) => en[key];
 const DAY = 86_400_000;
 
 describe.skipIf(!enabled)('unread tracking in headless Chromium', () => {
-  let ctx: TestContext;
-  let browser: Browser;
-  let baseURL: string;
-  let launchError: unknown = null;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      launchError = err;
-      return;
-    }
-    ctx = await createTestApp();
-    // Flushed by hand, so the test sees exactly when marks are written.
-    await ctx.app.activity.stop();
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await ctx?.close();
-  });
-
-  async function as(username: string): Promise<{ page: Page; problems: PageProblems }> {
-    if (launchError) throw launchError;
-    const context = await browser.newContext({ ...contextOptions({ locale: 'en' }), baseURL });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    const problems = await watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel(t('login.login')).fill(username);
-    await page.getByLabel(t('login.password'), { exact: true }).fill(DEFAULT_PASSWORD);
-    await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.getByRole('button', { name: t('login.submit'), exact: true }).click()]);
-    return { page, problems };
-  }
+  // Marks are flushed by hand, so the test sees exactly when they are written.
+  const journey = useJourney({ beforeListen: (c) => c.app.activity.stop() });
+  const as = (username: string) => journey.as(username);
 
   const markOf = async (userId: number, topicId: number) =>
-    (await ctx.db.selectFrom('topic_reads').select('last_read_post_number').where('user_id', '=', userId).where('topic_id', '=', topicId).executeTakeFirst())?.last_read_post_number ?? null;
+    (await journey.ctx.db.selectFrom('topic_reads').select('last_read_post_number').where('user_id', '=', userId).where('topic_id', '=', topicId).executeTakeFirst())?.last_read_post_number ?? null;
 
   it('a reply shows as "1 new", the badge leads to it, and a post added in place is marked read as it comes into view', { timeout: 120_000 }, async () => {
-    if (launchError) throw launchError;
-    const lounge = await createCategory(ctx.db, { name: 'Lounge' });
-    const anna = await createUser(ctx.db, { username: 'anna_reads', created_at: new Date(Date.now() - 30 * DAY) });
-    const boris = await createUser(ctx.db, { username: 'boris_posts' });
-    const { topic } = await createTopic(ctx.db, boris, lounge, { title: 'Where shall we meet in spring?' });
-    const fresh = await createTopic(ctx.db, boris, lounge, { title: 'Photos from the winter meetup' });
+    const lounge = await createCategory(journey.ctx.db, { name: 'Lounge' });
+    const anna = await createUser(journey.ctx.db, { username: 'anna_reads', created_at: new Date(Date.now() - 30 * DAY) });
+    const boris = await createUser(journey.ctx.db, { username: 'boris_posts' });
+    const { topic } = await createTopic(journey.ctx.db, boris, lounge, { title: 'Where shall we meet in spring?' });
+    const fresh = await createTopic(journey.ctx.db, boris, lounge, { title: 'Photos from the winter meetup' });
 
     const { page, problems } = await as('anna_reads');
     // Both topics are new to Anna.
@@ -71,11 +31,11 @@ describe.skipIf(!enabled)('unread tracking in headless Chromium', () => {
 
     // She opens one; the page view marks it read (buffered, then flushed).
     await page.goto(`/t/${topic.id}/${topic.slug}`);
-    await ctx.app.activity.flush();
+    await journey.ctx.app.activity.flush();
     expect(await markOf(anna.id, topic.id)).toBe(1);
 
     // Boris replies; Anna's latest list shows "1 new", linking to the reply.
-    const reply = await createReply(ctx.db, boris, topic.id, 'By the river, as always.');
+    const reply = await createReply(journey.ctx.db, boris, topic.id, 'By the river, as always.');
     await page.goto('/');
     const badge = page.locator(`#topic-${topic.id} a.unread-count`);
     await expect(badge.textContent()).resolves.toBe('1 new');
@@ -83,7 +43,7 @@ describe.skipIf(!enabled)('unread tracking in headless Chromium', () => {
     await page.goto('/unread');
     expect(await screenshotVariants(page, 'unread-02-unread-list', ['light', 'dark', 'phone'])).toEqual([]);
     await Promise.all([page.waitForURL((url) => url.hash === `#post-${reply.id}`), page.locator(`#topic-${topic.id} a.unread-count`).click()]);
-    await ctx.app.activity.flush();
+    await journey.ctx.app.activity.flush();
     expect(await markOf(anna.id, topic.id)).toBe(2);
 
     // Anna replies in place (htmx): her post arrives after the page view, and the reading script reports it.
@@ -93,11 +53,11 @@ describe.skipIf(!enabled)('unread tracking in headless Chromium', () => {
     await page.locator('#posts > article.post').nth(2).waitFor();
     const sent = await beacon;
     expect((await sent.response())?.status()).toBe(204);
-    await ctx.app.activity.flush();
+    await journey.ctx.app.activity.flush();
     expect(await markOf(anna.id, topic.id)).toBe(3);
 
     // "Mark all read" empties the unread list.
-    await createReply(ctx.db, boris, topic.id, 'Great.');
+    await createReply(journey.ctx.db, boris, topic.id, 'Great.');
     await page.goto('/unread');
     await page.locator(`#topic-${topic.id}`).waitFor();
     await page.getByRole('button', { name: t('unread.unread.dismiss') }).click();
