@@ -45,12 +45,28 @@ export function parseCloseDate(raw: string): Date | null {
   return date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d! && h! < 24 && mi! < 60 ? date : null;
 }
 
-/** Checks the new-poll form: blank option rows are ignored; throws FormError with every broken rule. */
-export function parsePollInput(input: PollInput, now = new Date()): PollSpec {
-  const errors: Fields = {};
+/** The poll's question, trimmed; a missing or over-long one is recorded in `errors`. */
+function parseQuestion(input: PollInput, errors: Fields): string {
   const question = (input.question ?? '').trim();
   if (!question) errors.question = { key: 'errors.required' };
   else if (question.length > QUESTION_MAX) errors.question = { key: 'errors.tooLong', params: { limit: QUESTION_MAX } };
+  return question;
+}
+
+/** The optional close date (UTC, in the future); a bad or past one is recorded in `errors`. */
+function parseCloses(input: PollInput, errors: Fields, now: Date): Date | null {
+  const raw = (input.closes_at ?? '').trim();
+  if (!raw) return null;
+  const closesAt = parseCloseDate(raw);
+  if (!closesAt) errors.closes_at = { key: 'polls.errors.closesInvalid' };
+  else if (closesAt <= now) errors.closes_at = { key: 'polls.errors.closesPast' };
+  return closesAt;
+}
+
+/** Checks the new-poll form: blank option rows are ignored; throws FormError with every broken rule. */
+export function parsePollInput(input: PollInput, now = new Date()): PollSpec {
+  const errors: Fields = {};
+  const question = parseQuestion(input, errors);
   const options = (input.options ?? []).map((o) => o.trim()).filter(Boolean);
   if (options.length < MIN_OPTIONS || options.length > MAX_OPTIONS) errors.options = { key: 'polls.errors.optionCount', params: { min: MIN_OPTIONS, max: MAX_OPTIONS } };
   else if (options.some((o) => o.length > OPTION_MAX)) errors.options = { key: 'polls.errors.optionTooLong', params: { limit: OPTION_MAX } };
@@ -65,13 +81,7 @@ export function parsePollInput(input: PollInput, now = new Date()): PollSpec {
     if (!(n >= 2 && n <= Math.max(2, options.length))) errors.max_choices = { key: 'polls.errors.maxChoices', params: { max: Math.max(2, options.length) } };
     else maxChoices = n;
   }
-  let closesAt: Date | null = null;
-  const rawClose = (input.closes_at ?? '').trim();
-  if (rawClose) {
-    closesAt = parseCloseDate(rawClose);
-    if (!closesAt) errors.closes_at = { key: 'polls.errors.closesInvalid' };
-    else if (closesAt <= now) errors.closes_at = { key: 'polls.errors.closesPast' };
-  }
+  const closesAt = parseCloses(input, errors, now);
   const results = (input.results || 'always') as ResultsVisibility;
   if (!RESULTS_VISIBILITY.includes(results)) errors.results = { key: 'errors.invalid' };
   if (Object.keys(errors).length) throw new FormError(errors);
@@ -174,16 +184,8 @@ export interface PollTextEdit {
 /** Checks the reduced edit form (question, close date). Throws FormError. */
 export function parsePollTextInput(input: PollInput, now = new Date()): PollTextEdit {
   const errors: Fields = {};
-  const question = (input.question ?? '').trim();
-  if (!question) errors.question = { key: 'errors.required' };
-  else if (question.length > QUESTION_MAX) errors.question = { key: 'errors.tooLong', params: { limit: QUESTION_MAX } };
-  let closesAt: Date | null = null;
-  const rawClose = (input.closes_at ?? '').trim();
-  if (rawClose) {
-    closesAt = parseCloseDate(rawClose);
-    if (!closesAt) errors.closes_at = { key: 'polls.errors.closesInvalid' };
-    else if (closesAt <= now) errors.closes_at = { key: 'polls.errors.closesPast' };
-  }
+  const question = parseQuestion(input, errors);
+  const closesAt = parseCloses(input, errors, now);
   if (Object.keys(errors).length) throw new FormError(errors);
   return { question, closes_at: closesAt };
 }
