@@ -36,6 +36,7 @@ import topicsRoutes from './features/topics/topics.routes.js';
 import { createMailTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
 import { LiveHub } from './live/hub.js';
+import { GuestCache, registerGuestCache } from './web/guest-cache.js';
 import { ActivityBuffer } from './features/trust/trust.activity.js';
 import { checkTrustLevels } from './features/trust/trust.service.js';
 
@@ -89,6 +90,11 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   app.addHook('preClose', async () => live.closeAll());
   app.addHook('onClose', async () => live.stop());
   await registerWeb(app);
+  // Guests' pages, per instance; the live channel tells every instance which topics changed (web/guest-cache.ts).
+  // Without a listener nothing would drop a changed page: the cache works only while events arrive.
+  const guestCache = new GuestCache(config.guestCacheSeconds * 1000, config.guestCacheMb * 1024 * 1024, () => live.listening);
+  live.onTopicsChanged((topics) => guestCache.invalidate(topics));
+  registerGuestCache(app, guestCache);
   registerErrorHandlers(app);
 
   app.get('/healthz', async (_request, reply) => reply.header('Cache-Control', 'no-store').send({ ok: true }));

@@ -34,6 +34,9 @@ export interface Config {
    * kept in the database (app_secrets) is used, so nothing guessable is ever the default.
    */
   secretKey: string | null;
+  /** How long each instance keeps guests' pages (0: off; see web/guest-cache.ts), and how much memory they may take. */
+  guestCacheSeconds: number;
+  guestCacheMb: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +112,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     smtpUrl: smtpUrl(env.SMTP_URL),
     mailFrom: (env.MAIL_FROM || `${(env.SITE_NAME || 'Veche').slice(0, 60).replace(/[<>"\r\n]/g, '')} <no-reply@${new URL(baseUrl).hostname}>`).slice(0, 200),
     secretKey: secretKey(env.SECRET_KEY),
+    // Off in tests by default (a test about the cache turns it on), so other tests see every change at once.
+    guestCacheSeconds: int(env, 'GUEST_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 60, 0, 3600),
+    guestCacheMb: int(env, 'GUEST_CACHE_MB', 64, 1, 4096),
   };
   return { ...config, ...overrides };
 }

@@ -9,11 +9,14 @@ export const LIVE_CHANNEL = 'veche_events';
  * - user: something changed for this user's bell (a notification).
  * - post: a new post in a topic (its id and number; `author` so the author's own streams are spared it).
  * - sessions: sessions of these users ended (null: of many users — recheck every stream).
+ * - topics: these topics' pages changed (null: anything may have) — sent by triggers (migration 0027) for the
+ *   guest page cache.
  */
 export type LiveEvent =
   | { type: 'user'; user: number }
   | { type: 'post'; topic: number; post: number; n: number; author: number }
-  | { type: 'sessions'; users: number[] | null };
+  | { type: 'sessions'; users: number[] | null }
+  | { type: 'topics'; topics: number[] | null };
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
@@ -33,6 +36,10 @@ export function parseEvent(payload: string | undefined): LiveEvent | null {
   if (v.kind === 'session_ended') {
     if (v.users === undefined) return { type: 'sessions', users: null };
     return Array.isArray(v.users) && v.users.every(isId) ? { type: 'sessions', users: v.users } : null;
+  }
+  if (v.kind === 'topics') {
+    if (v.topics === undefined) return { type: 'topics', topics: null };
+    return Array.isArray(v.topics) && v.topics.every(isId) ? { type: 'topics', topics: v.topics } : null;
   }
   if (typeof v.kind === 'string' && isId(v.user)) return { type: 'user', user: v.user };
   return null;

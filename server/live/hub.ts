@@ -85,6 +85,7 @@ export class LiveHub {
   private checkTimer: NodeJS.Timeout | null = null;
   private listener: Listener | null = null;
   private stopped = false;
+  private readonly topicWatchers: ((topics: number[] | null) => void)[] = [];
 
   constructor(private readonly db: Database, private readonly opts: LiveHubOptions) {
     this.maxPerUser = opts.maxPerUser ?? 5;
@@ -97,6 +98,11 @@ export class LiveHub {
   /** 'postgres' | 'pglite' once listening; null when no listener could be set up (streams then only get pings). */
   get mode(): 'postgres' | 'pglite' | null {
     return this.listener?.mode ?? null;
+  }
+
+  /** Whether events are arriving now: false without a listener, and while a lost connection is re-established. */
+  get listening(): boolean {
+    return !!this.listener?.connected && !this.stopped;
   }
 
   /** Starts listening, the heartbeat and the lease/session check. */
@@ -207,10 +213,17 @@ export class LiveHub {
     entry.sink.end();
   }
 
+  /** Calls `cb` with the topics whose pages changed (null: anything may have, e.g. after the listener was away). */
+  onTopicsChanged(cb: (topics: number[] | null) => void): void {
+    this.topicWatchers.push(cb);
+  }
+
   private receive(payload: string | undefined): void {
     const event = parseEvent(payload);
     if (!event || this.stopped) return;
-    if (event.type === 'user') {
+    if (event.type === 'topics') {
+      for (const cb of this.topicWatchers) cb(event.topics);
+    } else if (event.type === 'user') {
       if (!this.byUser.has(event.user)) return;
       this.pending.add(event.user);
       this.flushTimer ??= setTimeout(() => void this.flush(), this.coalesceMs);
@@ -252,6 +265,7 @@ export class LiveHub {
 
   /** After the listener was away: events may have been missed, so refresh every bell and every session. */
   private resync(): void {
+    for (const cb of this.topicWatchers) cb(null);
     for (const user of this.byUser.keys()) this.pending.add(user);
     void this.flush();
     void this.check();

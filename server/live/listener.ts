@@ -30,6 +30,11 @@ export class Listener {
     private readonly onResync: () => void,
   ) {}
 
+  /** Whether events are arriving now (false while a lost connection is being re-established). */
+  get connected(): boolean {
+    return this.mode === 'pglite' || this.client !== null;
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
     const pglite = await this.findPGlite();

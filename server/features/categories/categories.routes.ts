@@ -27,7 +27,7 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
-  app.get('/', { schema: { querystring: ListQuery } }, async (request, reply) => {
+  app.get('/', { schema: { querystring: ListQuery }, config: { guestCache: 'list' } }, async (request, reply) => {
     const filter = questionFilter(request.query);
     if (filter) return reply.redirect(`/${filter}`, 302);
     const before = request.query.before ? decodeCursor(request.query.before) : null;
@@ -46,7 +46,7 @@ export default async function categoriesRoutes(fastify: FastifyInstance): Promis
   });
 
   // An ideas category adds order tabs (activity, votes, newest) and a status filter; other kinds ignore them.
-  app.get('/c/:slug', { schema: { params: SlugParams, querystring: IdeaListQuery } }, async (request, reply) => {
+  app.get('/c/:slug', { schema: { params: SlugParams, querystring: IdeaListQuery }, config: { guestCache: 'list' } }, async (request, reply) => {
     const category = await q.findVisibleCategoryBySlug(db, request.viewer, request.params.slug);
     if (!category) throw new NotFoundError();
     const filter = questionFilter(request.query);

@@ -138,8 +138,8 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
     if (!topic) throw new NotFoundError();
     return topicPage(request, reply, topic, Number(request.query.page ?? 1));
   };
-  app.get('/t/:id', { schema: { params: TopicParams, querystring: TopicQuery } }, showTopic);
-  app.get('/t/:id/:slug', { schema: { params: TopicParams, querystring: TopicQuery } }, showTopic);
+  app.get('/t/:id', { schema: { params: TopicParams, querystring: TopicQuery }, config: { guestCache: 'topic' } }, showTopic);
+  app.get('/t/:id/:slug', { schema: { params: TopicParams, querystring: TopicQuery }, config: { guestCache: 'topic' } }, showTopic);
 
   /** The reply form alone (htmx: swapped in place, e.g. for a quote) or on its own page without JavaScript. */
   app.get('/t/:id/reply', { schema: { params: TopicParams, querystring: ReplyFormQuery } }, async (request, reply) => {
