@@ -99,6 +99,7 @@ describe('guest page cache', () => {
     for (const g of [guestA, guestB]) {
       await warm(g, url);
       await warm(g, '/c/cached');
+      await warm(g, '/leaderboard?period=week');
     }
     const res = await memberClient.post(`/t/${topic.id}/posts`, { body: 'A brand new answer from a member' });
     expect(res.statusCode).toBe(303);
@@ -109,6 +110,8 @@ describe('guest page cache', () => {
       expect(list).toBeTruthy();
     }
     expect(cacheHeader(await guestB.get(url))).toBe('hit');
+    // Every list went with it (the leaderboard moves with posts and reactions too).
+    await until(async () => cacheHeader(await guestA.get('/leaderboard?period=week')) === 'miss', 5000);
   });
 
   it('drops a post a moderator hides, and a topic whose category becomes staff-only', async () => {

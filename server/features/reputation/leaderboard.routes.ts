@@ -11,7 +11,9 @@ export default async function leaderboardRoutes(fastify: FastifyInstance): Promi
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
-  app.get('/leaderboard', { schema: { querystring: LeaderboardQuery } }, async (request, reply) => {
+  // Guests' boards are the same for every guest (web/guest-cache.ts): reputation moves with posts, reactions and
+  // accepted answers, each of which drops the cached lists.
+  app.get('/leaderboard', { schema: { querystring: LeaderboardQuery }, config: { guestCache: 'list' } }, async (request, reply) => {
     // An unknown period falls back to the default tab rather than failing: it is only a view choice.
     const raw = request.query.period;
     const period: Period = PERIODS.includes(raw as Period) ? (raw as Period) : 'week';
