@@ -37,6 +37,7 @@ import { createMailTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
 import { LiveHub } from './live/hub.js';
 import { GuestCache, registerGuestCache } from './web/guest-cache.js';
+import { forgetCachedSettings } from './features/settings/settings.js';
 import { ActivityBuffer } from './features/trust/trust.activity.js';
 import { checkTrustLevels } from './features/trust/trust.service.js';
 
@@ -93,7 +94,12 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   // Guests' pages, per instance; the live channel tells every instance which topics changed (web/guest-cache.ts).
   // Without a listener nothing would drop a changed page: the cache works only while events arrive.
   const guestCache = new GuestCache(config.guestCacheSeconds * 1000, config.guestCacheMb * 1024 * 1024, () => live.listening);
-  live.onTopicsChanged((topics) => guestCache.invalidate(topics));
+  live.onTopicsChanged((topics) => {
+    // "Everything changed" includes the settings: forget this instance's copy too, or a page rendered right after
+    // would be kept with the old ones.
+    if (topics === null) forgetCachedSettings(db);
+    guestCache.invalidate(topics);
+  });
   registerGuestCache(app, guestCache);
   registerErrorHandlers(app);
 

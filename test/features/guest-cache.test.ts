@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
+import { buildApp } from '../../server/app.js';
+import { openDatabase } from '../../server/db/index.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import type { Client } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
@@ -139,6 +141,30 @@ describe('guest page cache', () => {
     const res = await memberClient.post('/settings', { display_name: 'Renamed Member Person', bio: '', locale: 'en' });
     expect(res.statusCode).toBe(303);
     await untilPage(guest, url, (body) => body.includes('Renamed Member Person'));
+  });
+
+  // Instances in one test process share one database handle, and with it their settings; this one has its own pool,
+  // as a separate server would (PostgreSQL only: an embedded database has one handle).
+  it.skipIf(!process.env.TEST_DATABASE_URL)("shows a banner published on one instance at once on another instance's cached pages", async () => {
+    const own = await openDatabase({ url: ctx.config.databaseUrl, dataDir: null, poolMax: 2 });
+    const separate = await buildApp({ config: ctx.config, db: own.db });
+    try {
+      await separate.ready();
+      const staff = await createUser(ctx.db, { role: 'staff' });
+      const staffClient = await people.signedIn(ctx.app, staff);
+      const guest = people.browser(separate);
+      await warm(guest, '/');
+      // It has just read the settings (and would keep them for a few seconds): the change must reach it anyway.
+      await separate.inject({ method: 'GET', url: '/login' });
+      const until7 = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 16);
+      const res = await staffClient.post('/mod/banner', { text: 'Cached pages show this banner', until: until7 });
+      expect(res.statusCode).toBe(303);
+      await untilPage(guest, '/', (body) => body.includes('Cached pages show this banner'));
+      await staffClient.post('/mod/banner/clear');
+    } finally {
+      await separate.close();
+      await own.close();
+    }
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('serves nothing from memory while its listening connection is lost, and starts empty after', async () => {
