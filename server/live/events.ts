@@ -7,7 +7,7 @@ export const LIVE_CHANNEL = 'veche_events';
  * What travels on the channel. Only ids, never content: a listener decides per stream whether its viewer may know,
  * and the browser fetches anything to show through an ordinary permission-checked GET.
  * - user: something changed for this user's bell (a notification).
- * - post: a new post in a topic (its id and number; `author` so the author's own streams are spared it).
+ * - post: a new post in a topic (its id, number and author).
  * - sessions: sessions of these users ended (null: of many users — recheck every stream).
  * - topics: these topics' pages changed (null: anything may have) — sent by triggers (migration 0027) for the
  *   guest page cache.

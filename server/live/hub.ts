@@ -235,12 +235,14 @@ export class LiveHub {
     }
   }
 
-  /** A new post: told to the topic's open streams whose viewer may read the topic now (not to its author). */
+  /** A new post: told to the topic's open streams whose viewer may read the topic now. */
   private async deliverPost(e: { topic: number; post: number; n: number; author: number }): Promise<void> {
     try {
       const topic = await q.findTopicAccess(this.db, e.topic);
       for (const entry of this.byTopic.get(e.topic) ?? []) {
-        if (entry.userId === e.author || !topic || !entry.viewer || !canReadTopic(entry.viewer, topic)) continue;
+        // The author's own streams hear of it too: their other open pages show it like anyone's reply, and the page
+        // that posted it already shows it (live.js skips a post that is on the page).
+        if (!topic || !entry.viewer || !canReadTopic(entry.viewer, topic)) continue;
         entry.sink.send({ kind: 'post', topic: e.topic, post: e.post, n: e.n });
       }
     } catch (err) {

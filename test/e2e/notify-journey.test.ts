@@ -78,10 +78,24 @@ describe.skipIf(!enabled)('watching a topic: live bell, live replies, and the wa
     const problemsB = await watchPage(pb);
     await logIn(pb, boris.username);
     await pb.goto(`/t/${topic.id}/${topic.slug}`);
+    // Boris has the topic open in a second tab as well.
+    const pb2 = await ctxB.newPage();
+    pb2.setDefaultTimeout(10_000);
+    const problemsB2 = await watchPage(pb2);
+    await pb2.goto(`/t/${topic.id}/${topic.slug}`);
+    for (let i = 0; i < 100 && b.live.connections(boris.id) < 2; i += 1) await pb.waitForTimeout(50);
+    expect(b.live.connections(boris.id)).toBe(2);
     await pb.getByRole('textbox', { name: t('topic.replyTitle') }).fill('Check whether the microwave in the kitchen runs at 3 pm — it jams 2.4 GHz.');
     await pb.getByRole('button', { name: t('topic.submitReply') }).click();
     await pb.locator('.post').nth(1).waitFor();
     const reply = await ctx.db.selectFrom('posts').select(['id', 'post_number']).where('topic_id', '=', topic.id).where('post_number', '=', 2).executeTakeFirstOrThrow();
+    // His other tab is told of his own reply like of anyone's; the tab he wrote it in shows it already, with no bar.
+    await pb2.locator('#live-topic .live-topic-show').waitFor({ state: 'visible' });
+    await pb.waitForTimeout(300);
+    expect(await pb.locator('#live-topic .live-topic-show').isVisible()).toBe(false);
+    expect(await pb.locator(`#post-${reply.id}`).count()).toBe(1);
+    expect(problemsB2.take()).toEqual([]);
+    await pb2.close();
 
     // Anna, without reloading: the bell counts it, and the bar offers the new reply.
     await pa.locator('a.bell .bell-count').waitFor();
