@@ -112,8 +112,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     smtpUrl: smtpUrl(env.SMTP_URL),
     mailFrom: (env.MAIL_FROM || `${(env.SITE_NAME || 'Veche').slice(0, 60).replace(/[<>"\r\n]/g, '')} <no-reply@${new URL(baseUrl).hostname}>`).slice(0, 200),
     secretKey: secretKey(env.SECRET_KEY),
-    // Off in tests by default (a test about the cache turns it on), so other tests see every change at once.
-    guestCacheSeconds: int(env, 'GUEST_CACHE_SECONDS', nodeEnv === 'test' ? 0 : 60, 0, 3600),
+    // On in production. Off by default in development (a template edit shows at once) and in tests (each test that
+    // is about the cache turns it on; the others see every change at once, with no NOTIFY to wait for).
+    guestCacheSeconds: int(env, 'GUEST_CACHE_SECONDS', nodeEnv === 'production' ? 60 : 0, 0, 3600),
     guestCacheMb: int(env, 'GUEST_CACHE_MB', 64, 1, 4096),
   };
   return { ...config, ...overrides };

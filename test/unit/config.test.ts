@@ -36,6 +36,15 @@ describe('loadConfig defaults', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('keeps guests\' pages for a minute in production only, unless told otherwise', () => {
+    expect(config.guestCacheSeconds).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test' }).guestCacheSeconds).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'production' }).guestCacheSeconds).toBe(60);
+    expect(loadConfig({ NODE_ENV: 'production', GUEST_CACHE_SECONDS: '0' }).guestCacheSeconds).toBe(0);
+    expect(loadConfig({ GUEST_CACHE_SECONDS: '5', GUEST_CACHE_MB: '8' })).toMatchObject({ guestCacheSeconds: 5, guestCacheMb: 8 });
+    expect(() => loadConfig({ GUEST_CACHE_SECONDS: '-1' })).toThrow(/GUEST_CACHE_SECONDS/);
+  });
+
   it('listens on all interfaces in production and is silent in tests', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
     expect(loadConfig({ NODE_ENV: 'test' }).logLevel).toBe('silent');
