@@ -24,6 +24,8 @@ export async function findTopicForViewer(db: Database, viewer: Viewer | null, id
       'official_author.username as official_username', 'official_author.display_name as official_display_name',
       // A contest's entry deadline (null for other topics): the reply rule needs it (policy canReply).
       sql<Date | null>`(select c.entry_deadline from contests c where c.topic_id = topics.id)`.as('contest_deadline'),
+      // Whether it has a poll (a probe of the poll's unique topic index), so a page without one skips the poll query.
+      sql<boolean>`exists (select 1 from polls pl where pl.topic_id = topics.id)`.as('has_poll'),
     ])
     .where('topics.id', '=', id)
     .where('categories.read_access', 'in', readAccessFor(viewer));
