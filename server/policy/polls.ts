@@ -33,10 +33,11 @@ export function isPollClosed(poll: Pick<PollState, 'closes_at' | 'closed_at'>, n
   return !!poll.closed_at || (!!poll.closes_at && poll.closes_at <= now);
 }
 
-/** Whether the viewer may attach a poll to this topic (the route also checks that it has none yet). */
+/** Whether the viewer may attach a poll to this topic, which must not be a contest (the route also checks that it has no poll yet). */
 export function canCreatePoll(viewer: MaybeViewer, topic: PollTopicState, now = new Date()): viewer is Viewer {
   if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || topic.deleted_at || topic.closed_at) return false;
-  if (viewer.id !== topic.user_id) return false;
+  // A contest is decided by its own voting (staff pick or reactions to entries): a poll beside it would compete.
+  if (viewer.id !== topic.user_id || topic.contest_deadline) return false;
   if (isStaff(viewer, now)) return true;
   return viewer.trust_level >= 1 && !topic.locked_at;
 }

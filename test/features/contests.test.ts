@@ -196,6 +196,16 @@ describe('entries', () => {
     expect([...doc.querySelectorAll('input[name=winners]')].map((i) => (i as HTMLInputElement).value)).toHaveLength(1);
   });
 
+  it('a contest topic offers no poll, and its organiser may not attach one (the contest decides by its own voting)', async () => {
+    const { topic } = await contestWithEntries([]);
+    const c = await as(staff);
+    expect(dom((await c.get(`/t/${topic.id}`)).body).querySelector('#poll-offer')).toBeNull();
+    expect((await c.get(`/t/${topic.id}/poll/new`)).statusCode).toBe(403);
+    const res = await c.post(`/t/${topic.id}/poll`, { question: 'Which entry?', options: ['One', 'Two'] });
+    expect(res.statusCode).toBe(403);
+    expect(await ctx.db.selectFrom('polls').select('id').where('topic_id', '=', topic.id).executeTakeFirst()).toBeUndefined();
+  });
+
   it('lists show the contest state: until a date, entries closed, finished', async () => {
     const a = await createUser(ctx.db);
     const { topic, posts } = await contestWithEntries([a]);

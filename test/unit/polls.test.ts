@@ -33,6 +33,7 @@ describe('poll policy', () => {
     expect(canCreatePoll(viewer(), topic({ locked_at: earlier }), NOW)).toBe(false);
     expect(canCreatePoll(viewer({ role: 'staff' }), topic({ closed_at: earlier }), NOW)).toBe(false);
     expect(canCreatePoll(viewer({ role: 'staff' }), topic({ deleted_at: earlier }), NOW)).toBe(false);
+    expect(canCreatePoll(viewer({ role: 'staff' }), topic({ contest_deadline: later }), NOW)).toBe(false);
     expect(canCreatePoll(viewer(), topic({ category: { read_access: 'staff', post_access: 'staff' } }), NOW)).toBe(false);
   });
 
