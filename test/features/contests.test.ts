@@ -274,7 +274,11 @@ describe('marking winners', () => {
 
     // The winner reads the notification in their language.
     const winner = await as(b);
-    expect(text(dom((await winner.get('/notifications')).body).querySelector('.notification-text'))).toContain('You are a winner of the contest');
+    expect(text(dom((await winner.get('/notifications')).body).querySelector('.notification-text'))).toBe(
+      'You took 1st place in the contest “Photo contest: our product in the wild”! The “Contest winner” badge is yours.',
+    );
+    // A winner without a place is told so plainly.
+    expect(text(dom((await (await as(d)).get('/notifications')).body).querySelector('.notification-text'))).toContain('You are a winner of the contest');
     // Winners at the top of the topic, in place order, linking to their entries.
     const doc = dom((await guest().get(`/t/${topic.id}`)).body);
     const items = [...doc.querySelectorAll('#contest-winners li')];

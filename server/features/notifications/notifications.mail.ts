@@ -77,8 +77,9 @@ function noticeItem(tr: Translator, n: q.DueNotification, baseUrl: string): List
     badge: hasBadge ? badgeText({ key: n.badge_key, name_en: n.badge_name_en ?? '', name_ru: n.badge_name_ru ?? '', description_en: '', description_ru: '' }, tr).name : '',
     status: text(d.status) ? tr.t(`ideas.status.${text(d.status)}` as MessageKey) : '',
     until: until ? (until.startsWith('9999') ? tr.t('notifications.forever') : dateText(tr, until)) : '',
+    place: d.place === 1 || d.place === 2 || d.place === 3 ? tr.t(`contests.place.${d.place}`) : '',
   };
-  const key = `notifications.kind.${n.kind}` as MessageKey;
+  const key = (n.kind === 'contest_won' && params.place ? 'notifications.kind.contest_won_place' : `notifications.kind.${n.kind}`) as MessageKey;
   const title = tr.t(key, params);
   return {
     // A kind with no message in the catalogue still reads as a sentence.

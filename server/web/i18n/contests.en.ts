@@ -59,6 +59,7 @@ export const contestsEn = {
   'contests.errors.sameMember': 'A member can win only once per contest.',
   'contests.errors.notEntry': 'Only entries (replies posted before the deadline, still visible) can win.',
   'notifications.kind.contest_won': 'You are a winner of the contest “{topic}”! The “Contest winner” badge is yours.',
+  'notifications.kind.contest_won_place': 'You took {place} in the contest “{topic}”! The “Contest winner” badge is yours.',
   'contests.edit.title': 'Change the contest',
   'contests.edit.lead': 'Move the entry deadline (for example, to extend the contest or reopen entries) or change how winners are chosen. Replies stay as they are; those posted before the new deadline are the entries.',
   'contests.edit.submit': 'Save changes',

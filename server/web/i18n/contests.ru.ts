@@ -65,6 +65,7 @@ export const contestsRu: Record<keyof typeof contestsEn, string> & Record<string
   'contests.errors.sameMember': 'Участник может победить в конкурсе только один раз.',
   'contests.errors.notEntry': 'Победить могут только конкурсные работы (ответы, отправленные до срока и не скрытые).',
   'notifications.kind.contest_won': 'Вы победили в конкурсе «{topic}»! Значок «Победитель конкурса» — ваш.',
+  'notifications.kind.contest_won_place': 'Вы заняли {place} в конкурсе «{topic}»! Значок «Победитель конкурса» — ваш.',
   'contests.edit.title': 'Изменить конкурс',
   'contests.edit.lead': 'Перенесите срок приёма работ (например, чтобы продлить конкурс или снова открыть приём) или измените способ выбора победителей. Ответы не меняются; конкурсные работы — те, что отправлены до нового срока.',
   'contests.edit.submit': 'Сохранить',
