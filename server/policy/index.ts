@@ -128,6 +128,8 @@ export function canEditPost(viewer: MaybeViewer, topic: TopicState, post: PostSt
   if (!canPost(viewer, now) || !canReadTopic(viewer, topic) || post.deleted_at) return false;
   if (isStaff(viewer)) return true;
   if (viewer.id !== post.user_id || topic.locked_at) return false;
+  // A contest entry is judged as it stood at the deadline: after it, entries (and any later reply) stay as they are.
+  if (topic.contest_deadline && post.post_number > 1 && topic.contest_deadline <= now) return false;
   if (viewer.trust_level >= 2) return true;
   return now.getTime() - post.created_at.getTime() <= editWindowHours * 3600_000;
 }

@@ -174,7 +174,15 @@ describe('entries', () => {
     const c = await as(entrant);
     const ok = await c.post(`/t/${topic.id}/posts`, { body: 'My entry: a photo of the app on a mountain.' });
     expect(ok.statusCode).toBe(303);
+    const entryId = Number(/#post-(\d+)$/.exec(ok.headers.location as string)?.[1]);
+    expect((await c.get(`/posts/${entryId}/edit`)).statusCode).toBe(200);
     await closeEntries(topic.id);
+    // The entry is judged as it stood at the deadline: its author may no longer change it.
+    const frozen = await c.post(`/posts/${entryId}/edit`, { body: 'A better photo, sent after the deadline.' });
+    expect(frozen.statusCode).toBe(403);
+    expect(text(dom(frozen.body).querySelector('main'))).toContain('the contest deadline has passed');
+    expect(dom((await c.get(`/t/${topic.id}`)).body).querySelector(`#post-${entryId} a[href="/posts/${entryId}/edit"]`)).toBeNull();
+    expect((await ctx.db.selectFrom('posts').select('body_md').where('id', '=', entryId).executeTakeFirstOrThrow()).body_md).toBe('My entry: a photo of the app on a mountain.');
     const l = await as(late);
     const page = dom((await l.get(`/t/${topic.id}`)).body);
     expect(page.querySelector('#reply-form form')).toBeNull();

@@ -325,6 +325,15 @@ describe('canEditPost: ownership, edit window, locked/deleted', () => {
     expect(canEditPost(V.tl2, topic(), post(V.tl2, { created_at: created }), 0, NOW)).toBe(true);
   });
 
+  it('after a contest deadline, replies (the entries) are frozen for their authors; the rules and staff are not', () => {
+    const t = topic({ contest_deadline: new Date(NOW.getTime() - 60_000) });
+    expect(canEditPost(V.tl2, t, post(V.tl2, { post_number: 2 }), EDIT_WINDOW_HOURS, NOW)).toBe(false);
+    expect(canEditPost(V.tl2, t, post(V.tl2, { post_number: 1 }), EDIT_WINDOW_HOURS, NOW)).toBe(true);
+    expect(canEditPost(V.staff, t, post(V.tl2, { post_number: 2 }), EDIT_WINDOW_HOURS, NOW)).toBe(true);
+    const open = topic({ contest_deadline: new Date(NOW.getTime() + 60_000) });
+    expect(canEditPost(V.tl2, open, post(V.tl2, { post_number: 2 }), EDIT_WINDOW_HOURS, NOW)).toBe(true);
+  });
+
   it('an author loses the right to edit when the category becomes staff-only', () => {
     const t = topic({ category: category('staff', 'staff') });
     expect(canEditPost(V.tl2, t, post(V.tl2), EDIT_WINDOW_HOURS, NOW)).toBe(false);

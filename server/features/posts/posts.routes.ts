@@ -10,6 +10,11 @@ import * as q from './posts.queries.js';
 import { EditBody, PostParams } from './posts.schemas.js';
 import * as service from './posts.service.js';
 
+/** Why an edit is refused: a contest past its deadline says so; otherwise the edit window (or rights) closed. */
+function editRefusal(topic: { contest_deadline?: Date | null }): 'contests.entriesFrozen' | 'edit.windowClosed' {
+  return topic.contest_deadline && topic.contest_deadline <= new Date() ? 'contests.entriesFrozen' : 'edit.windowClosed';
+}
+
 export default async function postsRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db, config } = app;
@@ -38,14 +43,14 @@ export default async function postsRoutes(fastify: FastifyInstance): Promise<voi
   app.get('/posts/:id/edit', { schema: { params: PostParams } }, async (request, reply) => {
     const found = await load(request, request.params.id);
     if (!request.viewer) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
-    if (!canEditPost(request.viewer, found.topic, found.post, config.newUserEditWindowHours)) throw new ForbiddenError('edit.windowClosed');
+    if (!canEditPost(request.viewer, found.topic, found.post, config.newUserEditWindowHours)) throw new ForbiddenError(editRefusal(found.topic));
     return editPage(request, reply, found, { body: found.post.body_md });
   });
 
   app.post('/posts/:id/edit', { schema: { params: PostParams, body: EditBody }, attachValidation: true }, async (request, reply) => {
     const found = await load(request, request.params.id);
     const viewer = request.viewer;
-    if (!viewer || !canEditPost(viewer, found.topic, found.post, config.newUserEditWindowHours)) throw new ForbiddenError('edit.windowClosed');
+    if (!viewer || !canEditPost(viewer, found.topic, found.post, config.newUserEditWindowHours)) throw new ForbiddenError(editRefusal(found.topic));
     const values = formValues(request);
     if (request.validationError) return editPage(request, reply, found, values, fieldErrors(request.i18n, request.validationError), 422);
     try {

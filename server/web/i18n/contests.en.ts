@@ -58,6 +58,7 @@ export const contestsEn = {
   'contests.errors.samePost': 'An entry can win only one place.',
   'contests.errors.sameMember': 'A member can win only once per contest.',
   'contests.errors.notEntry': 'Only entries (replies posted before the deadline, still visible) can win.',
+  'contests.entriesFrozen': 'Entries can no longer be changed: the contest deadline has passed.',
   'notifications.kind.contest_won': 'You are a winner of the contest “{topic}”! The “Contest winner” badge is yours.',
   'notifications.kind.contest_won_place': 'You took {place} in the contest “{topic}”! The “Contest winner” badge is yours.',
   'contests.edit.title': 'Change the contest',

@@ -64,6 +64,7 @@ export const contestsRu: Record<keyof typeof contestsEn, string> & Record<string
   'contests.errors.samePost': 'Одна работа может занять только одно место.',
   'contests.errors.sameMember': 'Участник может победить в конкурсе только один раз.',
   'contests.errors.notEntry': 'Победить могут только конкурсные работы (ответы, отправленные до срока и не скрытые).',
+  'contests.entriesFrozen': 'Работы больше нельзя изменить: срок конкурса прошёл.',
   'notifications.kind.contest_won': 'Вы победили в конкурсе «{topic}»! Значок «Победитель конкурса» — ваш.',
   'notifications.kind.contest_won_place': 'Вы заняли {place} в конкурсе «{topic}»! Значок «Победитель конкурса» — ваш.',
   'contests.edit.title': 'Изменить конкурс',
