@@ -10,16 +10,7 @@ import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import type { Client } from '../helpers/client.js';
 import * as people from '../helpers/people.js';
-
-/** One open Server-Sent Events response read over a real socket. */
-interface Stream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  events: { event: string; data: { unread: number; text: string; label: string } }[];
-  ended: boolean;
-  waitFor(pred: (s: Stream) => boolean, ms?: number): Promise<void>;
-  close(): void;
-}
+import { cookieOf, databaseUrlOf, openStream, sleep, type Stream } from '../helpers/sse.js';
 
 let ctx: TestContext;
 /** Instance A: where the browsers listen. Instance B: where things happen. Same database, separate hubs. */
@@ -30,74 +21,13 @@ let asker: User;
 let qa: Category;
 
 /** The database URL the test apps talk to (on PostgreSQL each test file gets its own database), or null on PGlite. */
-async function databaseUrl(): Promise<string | null> {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url || ctx.config.databaseUrl) return ctx.config.databaseUrl;
-  const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(ctx.db);
-  const target = new URL(url);
-  target.pathname = `/${rows[0]!.name}`;
-  return target.toString();
-}
-
-function cookieOf(c: Client): string {
-  return [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-}
+const databaseUrl = () => databaseUrlOf(ctx.db, ctx.config.databaseUrl);
 
 /** Opens GET path on instance A with the client's cookies and reads events as they come. */
-function open(c: Client | null, path = '/notifications/stream', headers: Record<string, string> = {}): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${baseA}${path}`, { headers: { ...(c ? { cookie: cookieOf(c) } : {}), accept: 'text/event-stream', ...headers } }, (res) => {
-      let buffer = '';
-      const waiters = new Set<() => void>();
-      const stream: Stream = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        events: [],
-        ended: false,
-        waitFor(pred, ms = 5000) {
-          return new Promise((ok, fail) => {
-            const check = () => {
-              if (!pred(stream)) return;
-              waiters.delete(check);
-              clearTimeout(timer);
-              ok();
-            };
-            const timer = setTimeout(() => {
-              waiters.delete(check);
-              fail(new Error(`timed out; events so far: ${JSON.stringify(stream.events)}`));
-            }, ms);
-            waiters.add(check);
-            check();
-          });
-        },
-        close: () => req.destroy(),
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) stream.events.push({ event, data: JSON.parse(data) });
-        }
-        for (const w of [...waiters]) w();
-      });
-      res.on('end', () => {
-        stream.ended = true;
-        for (const w of [...waiters]) w();
-      });
-      res.on('error', () => undefined);
-      resolve(stream);
-    });
-    req.on('error', (err) => (err.message === 'socket hang up' ? undefined : reject(err)));
-  });
-}
+const open = (c: Client | null, path = '/notifications/stream', headers: Record<string, string> = {}) => openStream(baseA, c, path, headers);
 
-const unreadOf = (s: Stream) => s.events.map((e) => e.data.unread);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The bell counts a stream has received, in order. */
+const unreadOf = (s: Stream) => s.events.map((e) => Number(e.data.unread));
 
 /** A notification for `user` made through instance B over HTTP: the asker accepts the user's answer there. */
 async function acceptAnswerOnB(user: User): Promise<void> {

@@ -41,9 +41,9 @@ export function cookieOf(c: Client): string {
 }
 
 /** Opens GET base+path with the client's cookies and reads events as they come. */
-export function openStream(base: string, c: Client | null, path = '/notifications/stream'): Promise<Stream> {
+export function openStream(base: string, c: Client | null, path = '/notifications/stream', headers: Record<string, string> = {}): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${base}${path}`, { headers: { ...(c ? { cookie: cookieOf(c) } : {}), accept: 'text/event-stream' } }, (res) => {
+    const req = http.get(`${base}${path}`, { headers: { ...(c ? { cookie: cookieOf(c) } : {}), accept: 'text/event-stream', ...headers } }, (res) => {
       let buffer = '';
       const waiters = new Set<() => void>();
       const notify = () => {
