@@ -5,7 +5,7 @@ import { sendDigests } from '../../server/features/notifications/digest.mail.js'
 import { effectivePrefs, savePrefs } from '../../server/features/notifications/email-prefs.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
-import { type ReceivedMail, startSmtp } from '../helpers/smtp.js';
+import { type ReceivedMail, startSmtp, listHeaders } from '../helpers/smtp.js';
 
 let ctx: TestContext;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -55,11 +55,6 @@ async function run() {
 }
 
 const mailsTo = (u: User) => smtp.mails.filter((m) => m.to === u.email);
-
-function listHeaders(mail: ReceivedMail): { url: string; post: string } {
-  const list = mail.headers.get('list') as { unsubscribe?: { url?: string }; 'unsubscribe-post'?: { name?: string } } | undefined;
-  return { url: list?.unsubscribe?.url ?? '', post: list?.['unsubscribe-post']?.name ?? '' };
-}
 
 /** A member who signed up `days` ago and has read `alreadyRead` to the end. */
 async function reader(days: number, opts: Parameters<typeof createUser>[1] = {}) {

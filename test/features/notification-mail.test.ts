@@ -9,7 +9,7 @@ import { forgetCachedSettings } from '../../server/features/settings/settings.js
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import * as people from '../helpers/people.js';
-import { type ReceivedMail, startSmtp } from '../helpers/smtp.js';
+import { startSmtp, listHeaders } from '../helpers/smtp.js';
 
 let ctx: TestContext;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -36,12 +36,6 @@ beforeEach(() => {
 async function run() {
   await sendNotificationMail(ctx.db, ctx.config);
   await ctx.app.mail.flush();
-}
-
-/** The List-Unsubscribe and List-Unsubscribe-Post headers (mailparser groups List-* headers under "list"). */
-function listHeaders(mail: ReceivedMail): { url: string; post: string } {
-  const list = mail.headers.get('list') as { unsubscribe?: { url?: string }; 'unsubscribe-post'?: { name?: string } } | undefined;
-  return { url: list?.unsubscribe?.url ?? '', post: list?.['unsubscribe-post']?.name ?? '' };
 }
 
 const mailsTo = (u: User) => smtp.mails.filter((m) => m.to === u.email);

@@ -11,7 +11,7 @@ import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
 import * as people from '../helpers/people.js';
-import { type ReceivedMail, startSmtp } from '../helpers/smtp.js';
+import { startSmtp, listHeaders } from '../helpers/smtp.js';
 
 let ctx: TestContext;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -29,11 +29,6 @@ afterAll(async () => {
 beforeEach(() => {
   smtp.mails.length = 0;
 });
-
-function listHeaders(mail: ReceivedMail): { url: string; post: string } {
-  const list = mail.headers.get('list') as { unsubscribe?: { url?: string }; 'unsubscribe-post'?: { name?: string } } | undefined;
-  return { url: list?.unsubscribe?.url ?? '', post: list?.['unsubscribe-post']?.name ?? '' };
-}
 
 /** An away member with a due mention; returns the path of the unsubscribe link in the mail they get. */
 async function mailedMember(): Promise<{ user: User; path: string }> {

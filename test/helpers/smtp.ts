@@ -52,3 +52,9 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The List-Unsubscribe and List-Unsubscribe-Post headers (mailparser groups List-* headers under "list"). */
+export function listHeaders(mail: ReceivedMail): { url: string; post: string } {
+  const list = mail.headers.get('list') as { unsubscribe?: { url?: string }; 'unsubscribe-post'?: { name?: string } } | undefined;
+  return { url: list?.unsubscribe?.url ?? '', post: list?.['unsubscribe-post']?.name ?? '' };
+}
