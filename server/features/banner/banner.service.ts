@@ -7,9 +7,12 @@ import { recordAction } from '../moderation/audit.js';
 import { type Banner, BANNER_MAX, forgetCachedSettings, getSettings } from '../settings/settings.js';
 
 /** The banner in force now (set and not past its date), or null. */
-export function activeBanner(banner: Banner | null, now = new Date()): Banner | null {
-  return banner && Date.parse(banner.until) > now.getTime() ? banner : null;
+export function activeBanner(banner: Banner | null, now = new Date()): ActiveBanner | null {
+  return banner && Date.parse(banner.until) > now.getTime() ? { ...banner, text_html: banner.html } : null;
 }
+
+/** A banner as pages show it: its cooked text as `text_html`, the only kind of field templates print raw. */
+export type ActiveBanner = Banner & { text_html: string };
 
 export interface BannerInput {
   text: string;
