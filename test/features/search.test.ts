@@ -4,6 +4,8 @@ import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
 import { dom, text } from '../helpers/html.js';
 import * as people from '../helpers/people.js';
+import { search } from '../../server/features/search/search.queries.js';
+import { asViewer } from '../helpers/factories.js';
 
 let ctx: TestContext;
 let anna: User;
@@ -201,5 +203,38 @@ describe('search: filters and bad input', () => {
   it('is labelled in Russian for a Russian reader', async () => {
     const res = await people.browser(ctx.app, undefined, 'ru').get('/search?q=зарядка');
     expect(text(dom(res.body).querySelector('label[for="search-category"]'))).toBe('Раздел');
+  });
+});
+
+describe('search: windows of the newest posts', () => {
+  let hiddenId = 0;
+  beforeAll(async () => {
+    for (let i = 0; i < 12; i++) {
+      const author = i % 4 === 3 ? staff : i % 2 ? anna : boris;
+      const { topic } = await createTopic(ctx.db, author, i % 4 === 3 ? team : open, { title: `Окно номер ${i}`, body: 'Про оконное стекло.' });
+      for (let k = 0; k < 3; k++) {
+        await createReply(ctx.db, i % 4 === 3 ? staff : boris, topic.id, k === 1 ? 'Посторонний ответ.' : `Оконная рама, ответ ${k}${'. Окно'.repeat(k)}.`);
+      }
+      if (i === 5) {
+        const row = await ctx.db.updateTable('posts').set({ hidden_at: new Date(), hidden_reason: 'spam' })
+          .where('topic_id', '=', topic.id).where('post_number', '=', 4).returning('id').executeTakeFirstOrThrow();
+        hiddenId = row.id;
+      }
+    }
+  });
+
+  it('a search run in small id windows finds exactly what one unbounded pass finds, for every viewer and sort', async () => {
+    for (const viewer of [null, asViewer(staff)]) {
+      for (const sort of ['relevance', 'newest'] as const) {
+        for (const q of ['окно', 'оконная рама', '"оконное стекло"']) {
+          const whole = await search(ctx.db, viewer, { q, sort, page: 1, firstWindow: 1_000_000_000 });
+          const windowed = await search(ctx.db, viewer, { q, sort, page: 1, firstWindow: 2 });
+          expect(windowed).toEqual(whole);
+          expect(whole.hits.length).toBeGreaterThan(0);
+          expect(whole.hits.some((h) => h.post_id === hiddenId)).toBe(false);
+          if (!viewer) expect(whole.hits.every((h) => !h.topic_title.match(/ (3|7|11)$/))).toBe(true);
+        }
+      }
+    }
   });
 });

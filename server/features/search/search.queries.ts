@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { canSeeUnlisted, readAccessFor, type Viewer } from '../../policy/index.js';
 import { HEADLINE_OPTIONS, MARK_END, MARK_START, snippetHtml } from './highlight.js';
@@ -22,6 +22,8 @@ export interface SearchInput {
   to?: Date | null;
   sort: 'relevance' | 'newest';
   page: number;
+  /** The first id window's size (FIRST_WINDOW); tests shrink it to run several windows on a small forum. */
+  firstWindow?: number;
 }
 
 export interface SearchHit {
@@ -51,14 +53,51 @@ type Row = Omit<SearchHit, 'title_html' | 'snippet_html'> & { title_headline: st
  * relevance among its newest matches — which is also what a forum reader wants first.
  */
 export const SEARCH_CANDIDATES = 2000;
+/** The first window of post ids searched (the newest ones); see `candidates`. */
+export const FIRST_WINDOW = 20_000;
+
+/** A matching post: created_at as text, so it goes back to SQL exactly. */
+interface Candidate { id: number; topic_id: number; post_number: number; rank: number; created_at: string }
+
+/**
+ * The newest SEARCH_CANDIDATES matching posts this viewer may read, with their rank. Fetching every match of a
+ * common word costs a heap read per match (seconds at 1M posts), and walking the newest posts by id costs one
+ * per post walked; so the match runs in windows of the newest ids instead — the GIN bitmap ANDed with an id
+ * range, reading only the matches inside it. A window holding enough matches holds the newest ones (exactly
+ * what one unbounded query would return); otherwise the next, older window is sized from the density seen
+ * (aiming a little past the target), and the last one is unbounded (a rare word: a small GIN bitmap anyway).
+ * The inner match is materialized without an order, so the planner does not trade the bitmap for an id walk.
+ */
+async function candidates(db: Database, filters: RawBuilder<unknown>[], tsq: RawBuilder<unknown>, firstWindow: number): Promise<Candidate[]> {
+  const { rows: top } = await sql<{ max: number | null }>`select max(id) as max from posts`.execute(db);
+  const maxId = top[0]?.max ?? 0;
+  const found: Candidate[] = [];
+  let hi: number | null = null; // the previous window's lower bound: this one lies below it
+  for (let span = firstWindow; ; ) {
+    const lo = span < maxId ? maxId - span : null;
+    const { rows } = await sql<Candidate>`
+      with m as materialized (
+        select p.id, p.topic_id, p.post_number, p.created_at, p.search_vector
+          from posts p
+          join topics t on t.id = p.topic_id
+          join categories c on c.id = t.category_id
+         where ${sql.join(filters, sql` and `)} and ${lo === null ? sql`true` : sql`p.id > ${lo}`} and ${hi === null ? sql`true` : sql`p.id <= ${hi}`}
+      )
+      select id, topic_id, post_number, created_at::text as created_at, ts_rank_cd(search_vector, ${tsq}) as rank
+        from m order by id desc limit ${SEARCH_CANDIDATES - found.length}`.execute(db);
+    found.push(...rows);
+    if (found.length >= SEARCH_CANDIDATES || lo === null) return found;
+    hi = lo;
+    span = found.length ? Math.ceil((span * 1.1 * SEARCH_CANDIDATES) / found.length) : span * 50;
+  }
+}
 
 /**
  * Full-text search over what this viewer may read: live posts (not deleted, not hidden) in live topics of
  * categories the viewer may read. One GIN index serves the match (a first post's vector includes its topic's
- * title, weighted above the body — see migrations/0009_search.ts). The query text is a parameter of the match
- * itself (not a CTE), so the planner sees how common its words are: it walks the newest posts by id for a common
- * word and uses the GIN index for a rare one. A topic appears once, with its best-matching post among those that
- * pass every filter; snippets are computed for the one page of results only.
+ * title, weighted above the body — see migrations/0009_search.ts); `candidates` finds the newest matches. A topic
+ * appears once, with its best-matching post among those that pass every filter (checked again on the page's rows,
+ * in case a post was hidden in between); snippets are computed for the one page of results only.
  */
 export async function search(db: Database, viewer: Viewer | null, input: SearchInput): Promise<{ hits: SearchHit[]; more: boolean }> {
   const access = readAccessFor(viewer);
@@ -80,34 +119,34 @@ export async function search(db: Database, viewer: Viewer | null, input: SearchI
     input.from ? sql`p.created_at >= ${input.from}` : sql`true`,
     input.to ? sql`p.created_at < ${new Date(input.to.getTime() + 86_400_000)}` : sql`true`,
   ];
-  const order = input.sort === 'newest' ? sql`p.created_at desc, p.id desc` : sql`best.rank desc, p.created_at desc, p.id desc`;
+  // The page is picked from the candidates, then its posts are read (and every filter checked again).
+  const order = (b: string) => (input.sort === 'newest' ? sql.raw(`${b}.created_at desc, ${b}.post_id desc`) : sql.raw(`${b}.rank desc, ${b}.created_at desc, ${b}.post_id desc`));
+  const found = await candidates(db, filters, tsq, input.firstWindow ?? FIRST_WINDOW);
+  if (!found.length) return { hits: [], more: false };
+  const col = <K extends keyof Candidate>(k: K) => found.map((c) => c[k]);
   const { rows } = await sql<Row>`
     with candidates as (
-      select p.id, p.topic_id, p.post_number, ts_rank_cd(p.search_vector, ${tsq}) as rank
-        from posts p
-        join topics t on t.id = p.topic_id
-        join categories c on c.id = t.category_id
-       where ${sql.join(filters, sql` and `)}
-       order by p.id desc
-       limit ${SEARCH_CANDIDATES}
+      select * from unnest(${col('id')}::int[], ${col('topic_id')}::int[], ${col('post_number')}::int[], ${col('rank')}::real[],
+                           ${col('created_at')}::timestamptz[]) as c(id, topic_id, post_number, rank, created_at)
     ),
     best as (
-      select distinct on (topic_id) topic_id, id as post_id, rank from candidates order by topic_id, rank desc, post_number
+      select distinct on (topic_id) topic_id, id as post_id, rank, created_at from candidates order by topic_id, rank desc, post_number
     ),
+    page as (select * from best order by ${order('best')} limit ${RESULTS_PER_PAGE + 1} offset ${offset}),
     query as (select ${tsq} as q)
     select t.id as topic_id, t.title as topic_title, t.slug as topic_slug, t.solved_post_id,
            p.id as post_id, p.post_number, p.created_at, u.username, u.display_name,
            c.name as category_name, c.slug as category_slug, c.color as category_color,
            ts_headline('russian'::regconfig, t.title, query.q, ${`HighlightAll=true, StartSel=${MARK_START}, StopSel=${MARK_END}`}) as title_headline,
            ts_headline('russian'::regconfig, left(p.body_md, 20000), query.q, ${HEADLINE_OPTIONS}) as headline
-      from best
-      join posts p on p.id = best.post_id
-      join topics t on t.id = best.topic_id
+      from page
+      join posts p on p.id = page.post_id
+      join topics t on t.id = page.topic_id
       join categories c on c.id = t.category_id
       join users u on u.id = p.user_id
       cross join query
-     order by ${order}
-     limit ${RESULTS_PER_PAGE + 1} offset ${offset}`.execute(db);
+     where ${sql.join(filters, sql` and `)}
+     order by ${order('page')}`.execute(db);
   const hits = rows.slice(0, RESULTS_PER_PAGE).map(({ title_headline, headline, ...rest }) => ({
     ...rest,
     title_html: snippetHtml(title_headline),
