@@ -1,11 +1,17 @@
-import { sql } from 'kysely';
+import { type AliasedRawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { answerActions, type AnswerPostState, isStaff, readAccessFor, type Viewer } from '../../policy/index.js';
 
 export const POSTS_PER_PAGE = 20;
+/** Extra topic-page columns are selected as field_<name> (see topic-extras.ts). */
+export const FIELD_PREFIX = 'field_';
 
-/** A topic with its category, if this viewer may read it (deleted topics only for staff). */
-export async function findTopicForViewer(db: Database, viewer: Viewer | null, id: number) {
+/**
+ * A topic with its category, if this viewer may read it (deleted topics only for staff). `fields` are extra
+ * columns (scalar subqueries named `field_<name>`, see topic-extras.ts) the topic page asks for in the same round
+ * trip; their values come back in `fields`.
+ */
+export async function findTopicForViewer(db: Database, viewer: Viewer | null, id: number, fields: AliasedRawBuilder<unknown, string>[] = []) {
   let q = db
     .selectFrom('topics')
     .innerJoin('categories', 'categories.id', 'topics.category_id')
@@ -30,10 +36,17 @@ export async function findTopicForViewer(db: Database, viewer: Viewer | null, id
     .where('topics.id', '=', id)
     .where('categories.read_access', 'in', readAccessFor(viewer));
   if (!isStaff(viewer)) q = q.where('topics.deleted_at', 'is', null);
-  const row = await q.executeTakeFirst();
+  const row = await (fields.length ? q.select(fields) : q).executeTakeFirst();
   if (!row) return undefined;
-  const { read_access, post_access, ...rest } = row;
-  const topic = { ...rest, category: { read_access, post_access } };
+  const { read_access, post_access, ...columns } = row;
+  const rest = { ...columns } as typeof columns;
+  const extra: Record<string, unknown> = {};
+  for (const f of fields) {
+    const name = f.alias as string;
+    extra[name.slice(FIELD_PREFIX.length)] = (rest as Record<string, unknown>)[name];
+    delete (rest as Record<string, unknown>)[name];
+  }
+  const topic = { ...rest, category: { read_access, post_access }, fields: extra };
   // Bound to this viewer so every template that renders a post of this topic can ask policy (pure) about its answer buttons.
   return { ...topic, answerActions: (post: AnswerPostState) => answerActions(viewer, topic, post) };
 }

@@ -17,7 +17,7 @@ import * as service from './topics.service.js';
 import * as drafts from '../drafts/drafts.service.js';
 import { awardAfterCommit } from '../badges/badges.service.js';
 import { limitMessage } from '../moderation/posting-limits.js';
-import { loadTopicExtras } from './topic-extras.js';
+import { loadTopicExtras, topicFields } from './topic-extras.js';
 import { findMergeTarget } from '../moderation/topic-tools.queries.js';
 
 export function topicUrl(topic: { id: number; slug: string }, page = 1, postId?: number): string {
@@ -128,7 +128,11 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
 
   const showTopic = async (request: FastifyRequest<{ Params: { id: string }; Querystring: { page?: string } }>, reply: FastifyReply) => {
     const id = parseId(request.params.id);
-    const topic = id ? await q.findTopicForViewer(db, request.viewer, id) : undefined;
+    const page = Number(request.query.page ?? 1);
+    const from = (page - 1) * q.POSTS_PER_PAGE + 1;
+    // Features' fields about this viewer come with the topic, in its round trip (topic-extras.ts).
+    const fields = topicFields({ viewer: request.viewer, from, to: from + q.POSTS_PER_PAGE - 1 });
+    const topic = id ? await q.findTopicForViewer(db, request.viewer, id, fields) : undefined;
     // A merged topic's old address leads to where its posts went (looked up only when the topic is gone or merged,
     // so a normal page view costs nothing extra; the lookup answers nothing for a category the viewer cannot read).
     if (id && (!topic || topic.merged_into_id)) {
@@ -136,7 +140,7 @@ export default async function topicsRoutes(fastify: FastifyInstance): Promise<vo
       if (merged) return reply.redirect(topicUrl(merged), 301);
     }
     if (!topic) throw new NotFoundError();
-    return topicPage(request, reply, topic, Number(request.query.page ?? 1));
+    return topicPage(request, reply, topic, page);
   };
   app.get('/t/:id', { schema: { params: TopicParams, querystring: TopicQuery }, config: { guestCache: 'topic' } }, showTopic);
   app.get('/t/:id/:slug', { schema: { params: TopicParams, querystring: TopicQuery }, config: { guestCache: 'topic' } }, showTopic);

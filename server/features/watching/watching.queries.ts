@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { usernameKey } from '../../lib/identity.js';
 import { isStaff, readAccessFor, type Viewer } from '../../policy/index.js';
@@ -22,27 +22,46 @@ export interface TopicWatchState {
   firstUnread: { id: number; post_number: number } | null;
 }
 
-export async function findTopicWatchState(db: Database, userId: number, topic: { id: number; category_id: number }, from: number, to: number): Promise<TopicWatchState> {
-  const { rows } = await sql<{ topic_level: WatchLevel | null; category_level: WatchLevel | null; bookmarks: number[]; last_read: number | null; unread_id: number | null; unread_number: number | null }>`
-    with r as (select last_read_post_number as n from topic_reads where user_id = ${userId} and topic_id = ${topic.id})
-    select
-      (select level from topic_watches where user_id = ${userId} and topic_id = ${topic.id}) as topic_level,
-      (select level from category_watches where user_id = ${userId} and category_id = ${topic.category_id}) as category_level,
-      coalesce((select array_agg(b.post_id order by b.post_id) from bookmarks b join posts p on p.id = b.post_id
-                where b.user_id = ${userId} and p.topic_id = ${topic.id} and p.post_number between ${from} and ${to}), '{}') as bookmarks,
-      (select n from r) as last_read,
-      p.id as unread_id, p.post_number as unread_number
-    from (select 1) one
-    left join posts p on p.topic_id = ${topic.id} and p.post_number = (select n from r) + 1`.execute(db);
-  const row = rows[0]!;
+/**
+ * The viewer's watch state of a topic as one JSON value, given SQL for the topic's id and category: literals for a
+ * query of its own, or columns of `topics` when the topic page selects it with the topic (topic-extras fields).
+ */
+export function watchStateJson(userId: number, topicId: RawBuilder<unknown>, categoryId: RawBuilder<unknown>, from: number, to: number): RawBuilder<unknown> {
+  return sql`(select json_build_object(
+      'topic_level', (select level from topic_watches where user_id = ${userId} and topic_id = ${topicId}),
+      'category_level', (select level from category_watches where user_id = ${userId} and category_id = ${categoryId}),
+      'bookmarks', coalesce((select array_agg(b.post_id order by b.post_id) from bookmarks b join posts bp on bp.id = b.post_id
+                             where b.user_id = ${userId} and bp.topic_id = ${topicId} and bp.post_number between ${from} and ${to}), '{}'),
+      'last_read', r.n, 'unread_id', up.id, 'unread_number', up.post_number)
+    from (select (select last_read_post_number from topic_reads where user_id = ${userId} and topic_id = ${topicId}) as n) r
+    left join posts up on up.topic_id = ${topicId} and up.post_number = r.n + 1)`;
+}
+
+interface RawWatchState {
+  topic_level: WatchLevel | null;
+  category_level: WatchLevel | null;
+  bookmarks: number[];
+  last_read: number | null;
+  unread_id: number | null;
+  unread_number: number | null;
+}
+
+/** The JSON value of watchStateJson, as the page uses it. */
+export function parseWatchState(raw: unknown): TopicWatchState {
+  const row = (typeof raw === 'string' ? JSON.parse(raw) : raw) as RawWatchState;
   return {
     topicLevel: row.topic_level,
     categoryLevel: row.category_level,
     level: row.topic_level ?? row.category_level ?? 'normal',
-    bookmarks: row.bookmarks.map(Number),
+    bookmarks: (row.bookmarks ?? []).map(Number),
     lastRead: row.last_read,
     firstUnread: row.unread_id ? { id: row.unread_id, post_number: row.unread_number! } : null,
   };
+}
+
+export async function findTopicWatchState(db: Database, userId: number, topic: { id: number; category_id: number }, from: number, to: number): Promise<TopicWatchState> {
+  const { rows } = await sql<{ state: unknown }>`select ${watchStateJson(userId, sql`${topic.id}::int`, sql`${topic.category_id}::int`, from, to)} as state`.execute(db);
+  return parseWatchState(rows[0]!.state);
 }
 
 /** The viewer's level for a category, if one was chosen. */
