@@ -39,7 +39,7 @@ import { LiveHub } from './live/hub.js';
 import { GuestCache, registerGuestCache } from './web/guest-cache.js';
 import { forgetCachedSettings } from './features/settings/settings.js';
 import { ActivityBuffer } from './features/trust/trust.activity.js';
-import { checkTrustLevels } from './features/trust/trust.service.js';
+import { throttledTrustCheck } from './features/trust/trust.service.js';
 
 export interface AppOptions {
   config: Config;
@@ -74,7 +74,7 @@ export async function buildApp({ config, db, state = { shuttingDown: false } }: 
   app.decorate('config', config);
   app.decorate('db', db);
   // Reading activity is buffered per instance and flushed every few seconds (and on close); see trust.activity.ts.
-  const activity = new ActivityBuffer(db, { afterFlush: (ids) => checkTrustLevels(db, ids), log: app.log });
+  const activity = new ActivityBuffer(db, { afterFlush: throttledTrustCheck(db), log: app.log });
   app.decorate('activity', activity);
   activity.start();
   app.addHook('onClose', async () => activity.stop());

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
 import { DEFAULT_TRUST_LEVELS, updateTrustLevelSettings } from '../../server/features/settings/settings.js';
-import { runTrustLevelJob } from '../../server/features/trust/trust.service.js';
+import { runTrustLevelJob, throttledTrustCheck } from '../../server/features/trust/trust.service.js';
 import { type Job, runJobOnce, startJobs } from '../../server/jobs/runner.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { dom } from '../helpers/html.js';
@@ -115,6 +115,29 @@ describe('reading activity', () => {
     for (let i = 0; i < 6; i++) ctx.app.activity.recordTopicView(reader.id, (await topicWith(5)).id, 6, new Date(start + i * 180_000));
     await ctx.app.activity.flush();
     expect(await level(reader.id)).toEqual({ trust_level: 0, trust_level_locked: true });
+  });
+});
+
+describe('the check after a flush', () => {
+  it('runs at most once per interval per reader, so an active reader does not re-read their history every flush', async () => {
+    let now = Date.now();
+    const check = throttledTrustCheck(ctx.db, 600_000, () => now);
+    const reader = await createUser(ctx.db, { trust_level: 0 });
+    const lock = (locked: boolean) => ctx.db.updateTable('users').set({ trust_level_locked: locked }).where('id', '=', reader.id).execute();
+    // Eligible for TL1 (10 minutes of reading over 6 topics), but locked at the first check.
+    const start = Date.now();
+    for (let i = 0; i < 6; i++) ctx.app.activity.recordTopicView(reader.id, (await topicWith(5)).id, 6, new Date(start + i * 180_000));
+    await lock(true);
+    await ctx.app.activity.flush();
+    expect(await check([reader.id])).toEqual([]);
+    await lock(false);
+    // Within the interval nothing is read again; after it, the next check promotes.
+    now += 599_000;
+    expect(await check([reader.id])).toEqual([]);
+    expect((await level(reader.id)).trust_level).toBe(0);
+    now += 2_000;
+    expect(await check([reader.id])).toEqual([{ user_id: reader.id, from: 0, to: 1 }]);
+    expect((await level(reader.id)).trust_level).toBe(1);
   });
 });
 

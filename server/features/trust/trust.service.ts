@@ -28,6 +28,27 @@ export async function checkTrustLevels(db: Database, userIds: number[], now = ne
   return changes;
 }
 
+/** How often a reader's level is re-checked after their reading is written (the hourly job covers the rest). */
+export const TRUST_RECHECK_MS = 10 * 60_000;
+
+/**
+ * The check run after each flush of reading activity, at most once per TRUST_RECHECK_MS per user and instance.
+ * A check reads the user's whole history (reactions given and received, replies, visits, reads against the
+ * forum's recent topics): at a million posts that is a second of database work, and an active reader is flushed
+ * every few seconds. The memory is only a throttle: a check skipped here happens at the next flush after the
+ * interval, or in the hourly job.
+ */
+export function throttledTrustCheck(db: Database, intervalMs = TRUST_RECHECK_MS, clock: () => number = Date.now) {
+  const checkedAt = new Map<number, number>();
+  return (userIds: number[]): Promise<TrustChange[]> => {
+    const now = clock();
+    for (const [id, at] of checkedAt) if (at <= now - intervalMs) checkedAt.delete(id);
+    const due = userIds.filter((id) => !checkedAt.has(id));
+    for (const id of due) checkedAt.set(id, now);
+    return due.length ? checkTrustLevels(db, due) : Promise.resolve([]);
+  };
+}
+
 /** The periodic pass: recently active users (promotion) and every TL3 (demotion when activity lapses). */
 export async function runTrustLevelJob(db: Database, now = new Date()): Promise<TrustChange[]> {
   const changes: TrustChange[] = [];
