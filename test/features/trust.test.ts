@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
 import { DEFAULT_TRUST_LEVELS, updateTrustLevelSettings } from '../../server/features/settings/settings.js';
-import { runTrustLevelJob, throttledTrustCheck } from '../../server/features/trust/trust.service.js';
+import { checkTrustLevels, runTrustLevelJob, throttledTrustCheck } from '../../server/features/trust/trust.service.js';
 import { type Job, runJobOnce, startJobs } from '../../server/jobs/runner.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { dom } from '../helpers/html.js';
@@ -119,6 +119,26 @@ describe('reading activity', () => {
 });
 
 describe('the check after a flush', () => {
+  it('reads no history for a level the rules never change (TL4, or locked): one statement, no change', async () => {
+    let statements = 0;
+    const counting = ctx.db.withPlugin({
+      transformQuery: (args) => {
+        statements += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const leader = await createUser(ctx.db, { trust_level: 4 });
+    const locked = await createUser(ctx.db, { trust_level: 0 });
+    await ctx.db.updateTable('users').set({ trust_level_locked: true }).where('id', '=', locked.id).execute();
+    expect(await checkTrustLevels(counting, [leader.id, locked.id])).toEqual([]);
+    expect(statements).toBe(1);
+    const reader = await createUser(ctx.db, { trust_level: 0 });
+    statements = 0;
+    await checkTrustLevels(counting, [reader.id]);
+    expect(statements).toBeGreaterThan(2);
+  });
+
   it('runs at most once per interval per reader, so an active reader does not re-read their history every flush', async () => {
     let now = Date.now();
     const check = throttledTrustCheck(ctx.db, 600_000, () => now);

@@ -15,6 +15,13 @@ export interface TrustInput {
 
 const byUser = <T extends { user_id: number }>(rows: T[]) => new Map(rows.map((r) => [r.user_id, r]));
 
+/** Which of these users have a level the rules may change: not locked, below TL4 (see evaluateTrustLevel). */
+export async function listAutomaticLevelUsers(db: Database, ids: number[]): Promise<number[]> {
+  if (!ids.length) return [];
+  const rows = await db.selectFrom('users').select('id').where('id', 'in', ids).where('trust_level_locked', '=', false).where('trust_level', '<', 4).execute();
+  return rows.map((r) => r.id);
+}
+
 /** Everything the rules need for a batch of users (a handful of grouped, indexed queries, whatever the batch size). */
 export async function listTrustInputs(db: Database, ids: number[], t: TrustLevelSettings, now = new Date()): Promise<TrustInput[]> {
   if (!ids.length) return [];

@@ -14,10 +14,13 @@ const BATCH = 500;
 
 /** Applies the automatic rules to the given users; returns the levels that changed. */
 export async function checkTrustLevels(db: Database, userIds: number[], now = new Date()): Promise<TrustChange[]> {
+  // A locked level and TL4 never change by the rules (evaluateTrustLevel): their history is not read at all.
+  const open = await q.listAutomaticLevelUsers(db, userIds);
+  if (!open.length) return [];
   const thresholds = await getTrustLevelSettings(db);
   const changes: TrustChange[] = [];
-  for (let i = 0; i < userIds.length; i += BATCH) {
-    const inputs = await q.listTrustInputs(db, userIds.slice(i, i + BATCH), thresholds, now);
+  for (let i = 0; i < open.length; i += BATCH) {
+    const inputs = await q.listTrustInputs(db, open.slice(i, i + BATCH), thresholds, now);
     for (const { id, state, activity } of inputs) {
       const to = evaluateTrustLevel(state, activity, thresholds, now);
       if (to !== state.trust_level && (await q.updateAutomaticTrustLevel(db, id, state.trust_level, to))) {
