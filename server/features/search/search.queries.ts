@@ -120,7 +120,10 @@ export async function search(db: Database, viewer: Viewer | null, input: SearchI
     input.to ? sql`p.created_at < ${new Date(input.to.getTime() + 86_400_000)}` : sql`true`,
   ];
   // The page is picked from the candidates, then its posts are read (and every filter checked again).
-  const order = (b: string) => (input.sort === 'newest' ? sql.raw(`${b}.created_at desc, ${b}.post_id desc`) : sql.raw(`${b}.rank desc, ${b}.created_at desc, ${b}.post_id desc`));
+  const order = (b: 'best' | 'page') => {
+    const [rank, created, id] = [sql.ref(`${b}.rank`), sql.ref(`${b}.created_at`), sql.ref(`${b}.post_id`)];
+    return input.sort === 'newest' ? sql`${created} desc, ${id} desc` : sql`${rank} desc, ${created} desc, ${id} desc`;
+  };
   const found = await candidates(db, filters, tsq, input.firstWindow ?? FIRST_WINDOW);
   if (!found.length) return { hits: [], more: false };
   const col = <K extends keyof Candidate>(k: K) => found.map((c) => c[k]);
