@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -19,9 +19,20 @@ export function createMigrator(db: Kysely<any>): Migrator {
   return new Migrator({ db, provider: new FolderProvider() });
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
+/**
+ * Applies every pending migration; throws with the failing migration's name. Runs on one connection without the
+ * pool's statement timeout: a migration that rewrites a large forum's table (0028 builds the search table from
+ * every post) takes as long as it takes, once, and must not be cancelled halfway by a limit meant for requests.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const { error, results } = await createMigrator(db).migrateToLatest();
+  const { error, results } = await db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    try {
+      return await createMigrator(conn).migrateToLatest();
+    } finally {
+      await sql`reset statement_timeout`.execute(conn);
+    }
+  });
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const e = error instanceof Error ? error : new Error(String(error));

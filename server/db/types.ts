@@ -134,6 +134,21 @@ export interface PostsTable {
   created_at: Timestamp;
 }
 
+/** The search index: one row per post, kept by triggers (migrations/0028_post_search.ts); never written by the app. */
+export interface PostSearchTable {
+  post_id: number;
+  topic_id: number;
+  category_id: number;
+  user_id: number;
+  post_number: number;
+  created_at: Timestamp;
+  /** The post and its topic are neither deleted nor hidden. */
+  visible: boolean;
+  unlisted: boolean;
+  /** tsvector, read as its text form. */
+  vector: string;
+}
+
 export interface PostRevisionsTable {
   id: Generated<number>;
   post_id: number;
@@ -377,6 +392,7 @@ export interface DB {
   categories: CategoriesTable;
   topics: TopicsTable;
   posts: PostsTable;
+  post_search: PostSearchTable;
   post_revisions: PostRevisionsTable;
   rate_limits: RateLimitsTable;
   settings: SettingsTable;

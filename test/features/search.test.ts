@@ -6,6 +6,12 @@ import { dom, text } from '../helpers/html.js';
 import * as people from '../helpers/people.js';
 import { search } from '../../server/features/search/search.queries.js';
 import { asViewer } from '../helpers/factories.js';
+import { sql } from 'kysely';
+import { reindexPosts, searchDrift } from '../../server/features/search/search.reindex.js';
+import { deletePost, editPost, restorePost } from '../../server/features/posts/posts.service.js';
+import { hidePost, unhidePost } from '../../server/features/moderation/moderation.service.js';
+import { moveTopic } from '../../server/features/moderation/topic-tools.service.js';
+import { mergeTopics, splitTopic } from '../../server/features/moderation/topic-tools.restructure.js';
 
 let ctx: TestContext;
 let anna: User;
@@ -236,5 +242,68 @@ describe('search: windows of the newest posts', () => {
         }
       }
     }
+  });
+});
+
+describe('search: the index follows every change, in the same transaction', () => {
+  it('edits, hiding, deleting, moving, renaming, merging and splitting are found (or not) at once', async () => {
+    const mod = asViewer(staff);
+    const member = await people.signedIn(ctx.app, boris);
+    const s = await people.signedIn(ctx.app, staff);
+    const { topic, post } = await createTopic(ctx.db, anna, open, { title: 'Чайник свистит', body: 'Свисток у чайника громкий.' });
+    const reply = await createReply(ctx.db, boris, topic.id, 'Снимите крышку с кипятильника.');
+    expect((await find('кипятильник')).titles).toEqual(['Чайник свистит']);
+
+    // An edit: the old words go, the new ones are found.
+    expect(await editPost(ctx.db, asViewer(boris), reply.id, 'Снимите крышку с термоса.')).toBe(true);
+    expect((await find('кипятильник')).titles).toEqual([]);
+    expect((await find('термосы')).titles).toEqual(['Чайник свистит']);
+
+    // Hidden, then shown again; deleted, then restored.
+    await ctx.db.transaction().execute((trx) => hidePost(trx, { postId: reply.id, actorId: staff.id, reason: 'spam' }));
+    expect((await find('термос', {}, s)).titles).toEqual([]);
+    await ctx.db.transaction().execute((trx) => unhidePost(trx, { postId: reply.id, actorId: staff.id }));
+    expect((await find('термос')).titles).toEqual(['Чайник свистит']);
+    await deletePost(ctx.db, asViewer(boris), reply.id);
+    expect((await find('термос', {}, s)).titles).toEqual([]);
+    await restorePost(ctx.db, mod, reply.id);
+    expect((await find('термос')).titles).toEqual(['Чайник свистит']);
+
+    // The whole topic deleted (with its first post) and restored: its replies go and come back with it.
+    await deletePost(ctx.db, asViewer(anna), post.id);
+    expect((await find('термос', {}, s)).titles).toEqual([]);
+    await restorePost(ctx.db, mod, post.id);
+    expect((await find('термос')).titles).toEqual(['Чайник свистит']);
+
+    // Moved into the staff room: gone for guests and members, found by staff; and back.
+    expect(await moveTopic(ctx.db, mod, topic.id, team.id, true)).toEqual({ status: 'moved' });
+    expect((await find('термос')).titles).toEqual([]);
+    expect((await find('термос', {}, member)).titles).toEqual([]);
+    expect((await find('термос', {}, s)).titles).toEqual(['Чайник свистит']);
+    expect((await find('свисток', { category: 'routers' }, s)).titles).toEqual([]);
+    await moveTopic(ctx.db, mod, topic.id, open.id, true);
+    expect((await find('термос', { category: 'routers' })).titles).toEqual(['Чайник свистит']);
+
+    // A new title is found, the old one no longer (the first post's vector carries the title).
+    await ctx.db.updateTable('topics').set({ title: 'Самовар шумит' }).where('id', '=', topic.id).execute();
+    expect((await find('самовары', { in: 'titles' })).titles).toEqual(['Самовар шумит']);
+    expect((await find('чайник свистит', { in: 'titles' })).titles).toEqual([]);
+
+    // Merged into another topic: the reply is found under that topic; a post split off is found under its new one.
+    const other = await createTopic(ctx.db, boris, open, { title: 'Кухонная техника', body: 'Всё про кухню.' });
+    expect(await mergeTopics(ctx.db, mod, topic.id, other.topic.id, true)).toMatchObject({ status: 'merged' });
+    expect((await find('термос')).titles).toEqual(['Кухонная техника']);
+    const split = await splitTopic(ctx.db, mod, other.topic.id, { postIds: [reply.id], title: 'Термосы и крышки' }, true);
+    expect(split).toMatchObject({ status: 'split' });
+    expect((await find('термос')).titles).toEqual(['Термосы и крышки']);
+    expect((await find('термосы', { in: 'titles' })).titles).toEqual(['Термосы и крышки']);
+
+    // Every row still says exactly what its post and topic say.
+    expect(await searchDrift(ctx.db)).toEqual([]);
+    // And the check notices a row that does not.
+    await sql`update post_search set category_id = ${team.id} where post_id = ${reply.id}`.execute(ctx.db);
+    expect(await searchDrift(ctx.db)).toEqual([reply.id]);
+    await reindexPosts(ctx.db);
+    expect(await searchDrift(ctx.db)).toEqual([]);
   });
 });

@@ -67,24 +67,27 @@ interface Candidate { id: number; topic_id: number; post_number: number; rank: n
  * what one unbounded query would return); otherwise the next, older window is sized from the density seen
  * (aiming a little past the target), and the last one is unbounded (a rare word: a small GIN bitmap anyway).
  * The inner match is materialized without an order, so the planner does not trade the bitmap for an id walk.
+ * It reads the narrow `post_search` rows (migrations/0028_post_search.ts) and the category rows; topics only for
+ * the filters that need them (solved state, titles only).
  */
-async function candidates(db: Database, filters: RawBuilder<unknown>[], tsq: RawBuilder<unknown>, firstWindow: number): Promise<Candidate[]> {
-  const { rows: top } = await sql<{ max: number | null }>`select max(id) as max from posts`.execute(db);
+async function candidates(db: Database, filters: RawBuilder<unknown>[], withTopics: boolean, tsq: RawBuilder<unknown>, firstWindow: number): Promise<Candidate[]> {
+  const { rows: top } = await sql<{ max: number | null }>`select max(post_id) as max from post_search`.execute(db);
   const maxId = top[0]?.max ?? 0;
   const found: Candidate[] = [];
+  const topics = withTopics ? sql`join topics t on t.id = s.topic_id` : sql``;
   let hi: number | null = null; // the previous window's lower bound: this one lies below it
   for (let span = firstWindow; ; ) {
     const lo = span < maxId ? maxId - span : null;
     const { rows } = await sql<Candidate>`
       with m as materialized (
-        select p.id, p.topic_id, p.post_number, p.created_at, p.search_vector
-          from posts p
-          join topics t on t.id = p.topic_id
-          join categories c on c.id = t.category_id
-         where ${sql.join(filters, sql` and `)} and ${lo === null ? sql`true` : sql`p.id > ${lo}`} and ${hi === null ? sql`true` : sql`p.id <= ${hi}`}
+        select s.post_id, s.topic_id, s.post_number, s.created_at, s.vector
+          from post_search s
+          join categories c on c.id = s.category_id
+          ${topics}
+         where ${sql.join(filters, sql` and `)} and ${lo === null ? sql`true` : sql`s.post_id > ${lo}`} and ${hi === null ? sql`true` : sql`s.post_id <= ${hi}`}
       )
-      select id, topic_id, post_number, created_at::text as created_at, ts_rank_cd(search_vector, ${tsq}) as rank
-        from m order by id desc limit ${SEARCH_CANDIDATES - found.length}`.execute(db);
+      select post_id as id, topic_id, post_number, created_at::text as created_at, ts_rank_cd(vector, ${tsq}) as rank
+        from m order by post_id desc limit ${SEARCH_CANDIDATES - found.length}`.execute(db);
     found.push(...rows);
     if (found.length >= SEARCH_CANDIDATES || lo === null) return found;
     hi = lo;
@@ -94,37 +97,38 @@ async function candidates(db: Database, filters: RawBuilder<unknown>[], tsq: Raw
 
 /**
  * Full-text search over what this viewer may read: live posts (not deleted, not hidden) in live topics of
- * categories the viewer may read. One GIN index serves the match (a first post's vector includes its topic's
- * title, weighted above the body — see migrations/0009_search.ts); `candidates` finds the newest matches. A topic
- * appears once, with its best-matching post among those that pass every filter (checked again on the page's rows,
- * in case a post was hidden in between); snippets are computed for the one page of results only.
+ * categories the viewer may read. The search table's GIN index serves the match (a first post's vector includes
+ * its topic's title, weighted above the body — see migrations/0028_post_search.ts); `candidates` finds the newest
+ * matches. A topic appears once, with its best-matching post among those that pass every filter; the page's rows
+ * are checked again against the posts, topics and categories themselves, so the search table decides what is
+ * found but never, on its own, what is shown. Snippets are computed for the one page of results only.
  */
 export async function search(db: Database, viewer: Viewer | null, input: SearchInput): Promise<{ hits: SearchHit[]; more: boolean }> {
   const access = readAccessFor(viewer);
   const offset = (input.page - 1) * RESULTS_PER_PAGE;
   const tsq = sql`websearch_to_tsquery('russian'::regconfig, ${input.q})`;
+  // Over post_search s and categories c; t (topics) only where `withTopics`.
   const filters = [
-    sql`p.search_vector @@ ${tsq}`,
-    sql`p.deleted_at is null`,
-    sql`p.hidden_at is null`,
-    sql`t.deleted_at is null`,
-    canSeeUnlisted(viewer) ? sql`true` : sql`t.unlisted_at is null`,
+    sql`s.vector @@ ${tsq}`,
+    sql`s.visible`,
+    canSeeUnlisted(viewer) ? sql`true` : sql`not s.unlisted`,
     sql`c.read_access in (${sql.join(access)})`,
     input.categoryId ? sql`(c.id = ${input.categoryId} or c.parent_id = ${input.categoryId})` : sql`true`,
-    input.userId ? sql`p.user_id = ${input.userId}` : sql`true`,
+    input.userId ? sql`s.user_id = ${input.userId}` : sql`true`,
     input.status === 'solved' ? sql`c.kind = 'questions' and t.solved_post_id is not null` : sql`true`,
     input.status === 'unsolved' ? sql`c.kind = 'questions' and t.solved_post_id is null` : sql`true`,
     // The first post's vector holds the title and the body; the title's own vector decides (rechecked on few rows).
-    input.titlesOnly ? sql`p.post_number = 1 and to_tsvector('russian'::regconfig, t.title) @@ ${tsq}` : sql`true`,
-    input.from ? sql`p.created_at >= ${input.from}` : sql`true`,
-    input.to ? sql`p.created_at < ${new Date(input.to.getTime() + 86_400_000)}` : sql`true`,
+    input.titlesOnly ? sql`s.post_number = 1 and to_tsvector('russian'::regconfig, t.title) @@ ${tsq}` : sql`true`,
+    input.from ? sql`s.created_at >= ${input.from}` : sql`true`,
+    input.to ? sql`s.created_at < ${new Date(input.to.getTime() + 86_400_000)}` : sql`true`,
   ];
   // The page is picked from the candidates, then its posts are read (and every filter checked again).
   const order = (b: 'best' | 'page') => {
     const [rank, created, id] = [sql.ref(`${b}.rank`), sql.ref(`${b}.created_at`), sql.ref(`${b}.post_id`)];
     return input.sort === 'newest' ? sql`${created} desc, ${id} desc` : sql`${rank} desc, ${created} desc, ${id} desc`;
   };
-  const found = await candidates(db, filters, tsq, input.firstWindow ?? FIRST_WINDOW);
+  const withTopics = Boolean(input.status || input.titlesOnly);
+  const found = await candidates(db, filters, withTopics, tsq, input.firstWindow ?? FIRST_WINDOW);
   if (!found.length) return { hits: [], more: false };
   const col = <K extends keyof Candidate>(k: K) => found.map((c) => c[k]);
   const { rows } = await sql<Row>`
@@ -144,11 +148,14 @@ export async function search(db: Database, viewer: Viewer | null, input: SearchI
            ts_headline('russian'::regconfig, left(p.body_md, 20000), query.q, ${HEADLINE_OPTIONS}) as headline
       from page
       join posts p on p.id = page.post_id
-      join topics t on t.id = page.topic_id
+      join post_search s on s.post_id = p.id
+      join topics t on t.id = p.topic_id
       join categories c on c.id = t.category_id
       join users u on u.id = p.user_id
       cross join query
      where ${sql.join(filters, sql` and `)}
+       and p.deleted_at is null and p.hidden_at is null and t.deleted_at is null
+       and ${canSeeUnlisted(viewer) ? sql`true` : sql`t.unlisted_at is null`}
      order by ${order('page')}`.execute(db);
   const hits = rows.slice(0, RESULTS_PER_PAGE).map(({ title_headline, headline, ...rest }) => ({
     ...rest,
