@@ -328,8 +328,7 @@ export async function seedForum(db: Database, opts: SeedOptions): Promise<SeedRe
   progress.finish();
   // The counter updates left a dead copy of every seeded user and topic row, GIN's pending list holds the last
   // inserts and no page is marked all-visible yet: vacuum now, as autovacuum soon would (mid-benchmark otherwise).
-  await sql`vacuum analyze users, categories, topics, posts, post_search`.execute(db);
-  await sql`vacuum analyze reputation_days`.execute(db);
+  await sql`vacuum analyze users, categories, topics, posts, post_search, reputation_days`.execute(db);
   await sql`analyze reactions, reputation_events`.execute(db);
   return result;
 }
