@@ -67,10 +67,11 @@ export async function topByReputation(db: Database, period: Period, limit = LEAD
                 union all
                 select e.user_id, e.delta from reputation_events e
                  where e.created_at >= ${since} and e.created_at < ${new Date(nextMidnight)}) gained
-          group by user_id) g
-    join users u on u.id = g.user_id
-    where g.points > 0 and ${notSuspended}
-    order by g.points desc, u.id
+          group by user_id having sum(delta) > 0
+          order by points desc, user_id) g
+    -- Ordered first, then each user looked up until the list is full: 50 lookups, not one per active member.
+    cross join lateral (select u.username, u.display_name from users u where u.id = g.user_id and ${notSuspended}) u
+    order by g.points desc, g.user_id
     limit ${limit}`.execute(db);
   return ranked(rows);
 }
